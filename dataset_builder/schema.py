@@ -1,0 +1,44 @@
+"""The published dataset's shape: typed `datasets.Features` for the `filings` and `sequences` configs.
+
+This is the contract between the builder and its consumers (MarketBERT, TwinTransition scoring, the Space).
+"""
+
+from __future__ import annotations
+
+from datasets import Features, List, Value
+
+DATASET_NAME = "firm-trademark-sequences"
+SPLITS = ("train", "validation", "test")
+NUM_NICE_CLASSES = 45
+
+# One filing as it appears inside a firm's sequence (and, with firm columns, as a row of `filings`).
+FILING_FEATURES = {
+    "application_number": Value("string"),  # registry number, e.g. "018222204" or USPTO serial "97123456"
+    "filing_date": Value("date32"),
+    "nice_classes": List(Value("int8")),  # sorted, unique, each in 1..45
+    "terms": List(Value("string")),  # normalised goods/services terms (lower case, ';'/','-split), all classes
+    "goods_services": Value("string"),  # English goods/services text, classes joined as "Class 9: ...; Class 42: ..."
+}
+
+# Config `filings`: one row per (firm, filing); a filing with two owners appears once per owner firm.
+FILINGS_FEATURES = Features(
+    {
+        "firm_id": Value("string"),
+        "firm_name": Value("string"),  # normalised display name; applicant id when no name is known
+        **FILING_FEATURES,
+        "source": Value("string"),  # "euipo", "uspto-xml", "uspto-csv", "csv", "jsonl", "synthetic"
+    }
+)
+
+# Config `sequences`: one row per firm, filings in chronological order (ties broken by application number).
+SEQUENCES_FEATURES = Features(
+    {
+        "firm_id": Value("string"),
+        "firm_name": Value("string"),
+        "n_filings": Value("int32"),
+        "filings": List(FILING_FEATURES),
+        # Synthetic data only (null otherwise): the generator's true probability of each Nice class (index 0 =
+        # class 1) appearing in the firm's LAST filing given all earlier ones -- the oracle ceiling for evaluation.
+        "oracle_last_filing_class_probs": List(Value("float32")),
+    }
+)

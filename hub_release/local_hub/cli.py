@@ -1,0 +1,42 @@
+"""`hub-release hub ...`: serve the embedded Hub and manage its tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="The embedded Hugging Face Hub-compatible server.", no_args_is_help=True)
+token_app = typer.Typer(help="Access tokens of the embedded Hub.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+DATA_DIR = typer.Option(Path(".hub-data"), "--data-dir", help="Where repos, blobs and tokens are stored.")
+
+
+@app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback by default)."),
+    port: int = typer.Option(8765, help="TCP port."),
+    data_dir: Path = DATA_DIR,
+) -> None:
+    """Serve the Hub API; point clients at it with HF_ENDPOINT=http://HOST:PORT and HF_HUB_DISABLE_XET=1."""
+    from hub_release.local_hub.server import serve
+
+    serve(host, port, data_dir)
+
+
+@token_app.command("create")
+def token_create(
+    name: str = typer.Argument(..., help="A label for the token."),
+    role: str = typer.Option("write", help="'write' or 'read'."),
+    user: str = typer.Option("marketbert", help="The user (namespace) the token acts as."),
+    data_dir: Path = DATA_DIR,
+) -> None:
+    """Create an access token and print it (it is shown only this once)."""
+    from hub_release.local_hub.storage import HubStorage
+
+    try:
+        token = HubStorage(data_dir).create_token(name, user=user, role=role)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from err
+    typer.echo(token)

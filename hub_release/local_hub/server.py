@@ -1,0 +1,109 @@
+"""Run the embedded Hub: in this process (`serve`) or as a managed child process (`LocalHubProcess`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import uvicorn
+
+from hub_release.local_hub.app import HubApp
+from hub_release.local_hub.storage import DEFAULT_USER, HubStorage
+
+logger = logging.getLogger(__name__)
+
+DEV_TOKEN_FILE = "dev-token"
+
+
+def dev_token(storage: HubStorage) -> tuple[str, bool]:
+    """The default write token of a data dir (created on first start). Returns `(token, created)`.
+
+    The token is kept in `<data-dir>/dev-token` (mode 600) so local tools can reuse it.
+    """
+    path = storage.root / DEV_TOKEN_FILE
+    if path.exists():
+        return path.read_text().strip(), False
+    token = storage.create_token("dev", user=DEFAULT_USER, role="write")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    return token, True
+
+
+def serve(host: str, port: int, data_dir: str | Path, *, announce_token: bool = True) -> None:
+    """Serve the Hub API on `host:port` until interrupted."""
+    storage = HubStorage(data_dir)
+    token, created = dev_token(storage)
+    if created and announce_token:
+        # The one place a token is shown: its creation, for the operator who started the server.
+        print(f"Created the default write token (also in {storage.root / DEV_TOKEN_FILE}): {token}", flush=True)
+    print(f"Local Hub serving {storage.root} at http://{host}:{port} (user {DEFAULT_USER})", flush=True)
+    uvicorn.run(HubApp(storage), host=host, port=port, log_level="warning", lifespan="off", access_log=False)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free right now on `host`."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+class LocalHubProcess:
+    """The embedded Hub in a child process, for the CLI and the tests.
+
+    >>> with LocalHubProcess(data_dir) as hub:
+    ...     print(hub.endpoint, hub.token)
+    """
+
+    def __init__(self, data_dir: str | Path, *, host: str = "127.0.0.1", port: int | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.host = host
+        self.port = port or free_port(host)
+        self.endpoint = f"http://{host}:{self.port}"
+        self.token, _ = dev_token(HubStorage(self.data_dir))
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = self.data_dir / "server.log"
+
+    def start(self, timeout: float = 30.0) -> LocalHubProcess:
+        """Start the server and wait until it answers."""
+        cmd = [sys.executable, "-m", "hub_release.local_hub", "--host", self.host, "--port", str(self.port)]
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([*cmd, "--data-dir", str(self.data_dir)], stdout=log, stderr=log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Local Hub exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/api/health", timeout=1) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"Local Hub did not answer on {self.endpoint} within {timeout:.0f}s; see {self.log_path}")
+
+    def kill(self) -> None:
+        """Kill the server at once (SIGKILL), as a crash would."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self) -> LocalHubProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
