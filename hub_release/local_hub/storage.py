@@ -118,7 +118,7 @@ def validate_path(path: str) -> str:
         or "\\" in path
         or "\0" in path
         or any(part in ("", ".", "..") for part in parts)
-        or parts[0] == ".git"
+        or ".git" in parts
     ):
         raise HubError(400, "BadRequest", f"Invalid path in repo: {path!r}")
     return path
