@@ -12,6 +12,7 @@ import os
 import typer
 
 from hub_release.local_hub.cli import app as hub_app
+from hub_release.release_cli import release
 
 app = typer.Typer(
     name="hub-release",
@@ -20,6 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(hub_app, name="hub")
+app.command("release")(release)
 
 
 @app.callback()

@@ -60,8 +60,10 @@ def _error_response(err: HubError, method: str) -> Response:
 class HubApp:
     """ASGI application serving one :class:`HubStorage`."""
 
-    def __init__(self, storage: HubStorage) -> None:
+    def __init__(self, storage: HubStorage, *, fail_commits: int = 0) -> None:
         self.storage = storage
+        # Fault injection for resilience tests: the first `fail_commits` commit requests answer 503.
+        self.fail_commits = fail_commits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -500,6 +502,9 @@ class HubApp:
 
     async def commit(self, request: Request, repo_type: str, namespace: str, name: str, revision: str) -> Response:
         token = await run_in_threadpool(self.writer, request)
+        if self.fail_commits > 0:
+            self.fail_commits -= 1
+            raise HubError(503, "ServiceUnavailable", "Injected failure (LOCAL_HUB_FAIL_COMMITS): try again")
         repo = await run_in_threadpool(self.repo, request, repo_type, namespace, name, write=True)
         commit_request = CommitRequest(summary="")
         header_seen = False

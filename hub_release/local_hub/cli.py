@@ -40,3 +40,20 @@ def token_create(
     except ValueError as err:
         raise typer.BadParameter(str(err)) from err
     typer.echo(token)
+
+
+@app.command("start")
+def start_command(port: int = typer.Option(8765, help="Preferred TCP port."), data_dir: Path = DATA_DIR) -> None:
+    """Start the embedded Hub in the background (reused if already running) and print its endpoint."""
+    from hub_release.endpoint import start_embedded_hub
+
+    endpoint = start_embedded_hub(data_dir, port=port)
+    typer.echo(f"export HF_ENDPOINT={endpoint} HF_HUB_DISABLE_XET=1")
+
+
+@app.command("stop")
+def stop_command(data_dir: Path = DATA_DIR) -> None:
+    """Stop the background embedded Hub started by `hub start` or `release`."""
+    from hub_release.endpoint import stop_embedded_hub
+
+    typer.echo("stopped" if stop_embedded_hub(data_dir) else "no embedded Hub was running for this data dir")

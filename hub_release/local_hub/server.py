@@ -44,7 +44,14 @@ def serve(host: str, port: int, data_dir: str | Path, *, announce_token: bool = 
         # The one place a token is shown: its creation, for the operator who started the server.
         print(f"Created the default write token (also in {storage.root / DEV_TOKEN_FILE}): {token}", flush=True)
     print(f"Local Hub serving {storage.root} at http://{host}:{port} (user {DEFAULT_USER})", flush=True)
-    uvicorn.run(HubApp(storage), host=host, port=port, log_level="warning", lifespan="off", access_log=False)
+    app = HubApp(storage, fail_commits=int(os.environ.get("LOCAL_HUB_FAIL_COMMITS", "0")))
+    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
+
+
+def server_command(host: str, port: int, data_dir: str | Path) -> list[str]:
+    """The command line that runs the server in a child process."""
+    module = "hub_release.local_hub"
+    return [sys.executable, "-m", module, "--host", host, "--port", str(port), "--data-dir", str(data_dir)]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -61,20 +68,24 @@ class LocalHubProcess:
     ...     print(hub.endpoint, hub.token)
     """
 
-    def __init__(self, data_dir: str | Path, *, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: str | Path, *, host: str = "127.0.0.1", port: int | None = None, fail_commits: int = 0
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port or free_port(host)
         self.endpoint = f"http://{host}:{self.port}"
         self.token, _ = dev_token(HubStorage(self.data_dir))
+        self.fail_commits = fail_commits
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.data_dir / "server.log"
 
     def start(self, timeout: float = 30.0) -> LocalHubProcess:
         """Start the server and wait until it answers."""
-        cmd = [sys.executable, "-m", "hub_release.local_hub", "--host", self.host, "--port", str(self.port)]
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([*cmd, "--data-dir", str(self.data_dir)], stdout=log, stderr=log)
+        env = {**os.environ, "LOCAL_HUB_FAIL_COMMITS": str(self.fail_commits)}
+        command = server_command(self.host, self.port, self.data_dir)
+        self.process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -1,0 +1,102 @@
+"""`hub-release release`: parse, run the release, print the summary (table, metrics, snippets) or JSON."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hub_release.config import ConfigError, load_config
+
+console = Console(stderr=False)
+
+
+def release(
+    config: Path | None = typer.Option(None, "--config", help="YAML file overriding the package defaults."),
+    overrides: list[str] = typer.Option([], "--set", help="key=value override, e.g. --set marketbert.preset=tiny."),
+    only: list[str] = typer.Option([], "--only", help="Run only these stages (repeatable)."),
+    skip: list[str] = typer.Option([], "--skip", help="Skip these stages (repeatable)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would run; change nothing."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only warnings and the final summary."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Build and publish the dataset, train and publish the models and the Space, tag everything, summarise."""
+    try:
+        cfg = load_config(config, overrides)
+    except ConfigError as err:
+        _fail(str(err), code=2)
+    if quiet or as_json:
+        logging.getLogger().setLevel(logging.WARNING)
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    from hub_release.endpoint import connect  # before any Hugging Face import
+
+    target = connect(Path(cfg.hub.data_dir), port=cfg.hub.port)
+    from hub_release.release import run_release
+    from hub_release.retry import PermanentHubError
+    from hub_release.stages import STAGES, snippets
+
+    def on_stage(stage, event: str) -> None:
+        if event == "start" and not (quiet or as_json):
+            console.rule(f"[bold]{stage.name}[/]: {stage.description}")
+
+    try:
+        summary = run_release(
+            cfg, STAGES, endpoint=target.endpoint, only=only, skip=skip, dry_run=dry_run, on_stage=on_stage
+        )
+    except (PermanentHubError, ValueError, RuntimeError) as err:
+        if os.environ.get("HUB_RELEASE_DEBUG"):
+            raise
+        _fail(str(err))
+    rows = [
+        {
+            "stage": o.name,
+            "status": o.status,
+            "seconds": o.record.seconds if o.record and o.status == "ran" else 0.0,
+            "repos": [vars(r) for r in (o.record.repos if o.record else [])],
+            "metrics": o.record.metrics if o.record else {},
+        }
+        for o in summary.outcomes
+    ]
+    if as_json:
+        payload = {"endpoint": summary.endpoint, "manifest": str(summary.manifest_path), "seconds": summary.seconds}
+        print(json.dumps({**payload, "stages": rows}, indent=2))
+        return
+    table = Table(title=f"Release {cfg.version} on {summary.endpoint} ({summary.seconds:.0f} s)")
+    for column in ("stage", "status", "repo", "commit", "tag", "url"):
+        table.add_column(column)
+    for row in rows:
+        repos = row["repos"] or [{"repo_id": "-", "commit": "", "tag": "", "url": ""}]
+        for i, repo in enumerate(repos):
+            first = i == 0
+            table.add_row(
+                row["stage"] if first else "",
+                row["status"] if first else "",
+                repo["repo_id"],
+                (repo["commit"] or "")[:8],
+                repo["tag"] or "",
+                repo["url"],
+            )
+    console.print(table)
+    for row in rows:
+        if row["metrics"]:
+            headline = ", ".join(
+                f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row["metrics"].items()
+            )
+            console.print(f"[bold]{row['stage']}[/]: {headline}")
+    console.print(f"Manifest: {summary.manifest_path}")
+    if not dry_run:
+        console.print("\nTry it (in a fresh Python process):")
+        env = f"export HF_ENDPOINT={summary.endpoint} HF_HUB_DISABLE_XET=1"
+        console.print(env, highlight=False, markup=False, soft_wrap=True)
+        console.print(snippets(cfg), highlight=False, markup=False, soft_wrap=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(code)

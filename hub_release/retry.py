@@ -1,0 +1,59 @@
+"""Retry transient Hub failures with backoff; fail at once, with one actionable line, on permanent ones."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import httpx2  # huggingface_hub's HTTP client
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+TRANSIENT_STATUS = {408, 409, 412, 423, 429, 500, 502, 503, 504}
+
+
+class PermanentHubError(RuntimeError):
+    """A Hub error that retrying cannot fix (bad token, forbidden, invalid request)."""
+
+
+def _status(err: BaseException) -> int | None:
+    response = getattr(err, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def is_transient(err: BaseException) -> bool:
+    """Connection refused/reset/timeouts, 429, 5xx and commit conflicts are worth retrying."""
+    if isinstance(err, (httpx2.TransportError, ConnectionError, TimeoutError)):
+        return True
+    return _status(err) in TRANSIENT_STATUS
+
+
+def explain(err: BaseException) -> str:
+    """One line that says what went wrong and what to do."""
+    status = _status(err)
+    if status == 401:
+        return "The Hub rejected the token (401): set HF_TOKEN to a valid write token (or run `hf auth login`)."
+    if status == 403:
+        return "The token may not write here (403): use a write token that owns the target namespace."
+    if status == 400:
+        return f"The Hub refused the request (400): {err}"
+    return f"{type(err).__name__}: {err}"
+
+
+def with_retries(fn: Callable[[], T], *, what: str, attempts: int = 6, base_delay: float = 1.0) -> T:
+    """Call `fn`, retrying transient errors with exponential backoff and a warning per retry."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except Exception as err:
+            if not is_transient(err):
+                raise PermanentHubError(f"{what} failed: {explain(err)}") from err
+            if attempt == attempts:
+                raise PermanentHubError(f"{what} still failing after {attempts} attempts: {explain(err)}") from err
+            delay = base_delay * 2 ** (attempt - 1)
+            logger.warning("%s: transient (%s); retry %d/%d in %.0fs", what, explain(err), attempt, attempts, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
