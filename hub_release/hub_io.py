@@ -15,6 +15,8 @@ from typing import Literal
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
+from hub_release.retry import with_retries
+
 logger = logging.getLogger(__name__)
 
 RepoType = Literal["model", "dataset", "space"]
@@ -57,23 +59,32 @@ def publish_folder(
 ) -> PublishResult:
     """Publish `folder` to `repo_id` in one commit (creating the repo if needed) and optionally tag it.
 
-    Re-publishing identical content creates no commit; an existing tag pointing elsewhere is moved.
+    Re-publishing identical content creates no commit; an existing tag pointing elsewhere is moved. Transient Hub
+    errors (connection, 429, 5xx, commit conflicts) are retried with backoff; permanent ones raise
+    `PermanentHubError` with a one-line explanation.
     """
     validate_repo_id(repo_id)
     api = api or HfApi()
-    repo_url = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True, space_sdk=space_sdk)
-    before = api.repo_info(repo_id, repo_type=repo_type).sha
-    info = api.upload_folder(
-        folder_path=str(folder),
-        repo_id=repo_id,
-        repo_type=repo_type,
-        commit_message=commit_message,
-        delete_patterns=delete_patterns,
+    where = f"{repo_type} {repo_id}"
+    repo_url = with_retries(
+        lambda: api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True, space_sdk=space_sdk),
+        what=f"Creating {where}",
+    )
+    before = with_retries(lambda: api.repo_info(repo_id, repo_type=repo_type).sha, what=f"Reading {where}")
+    info = with_retries(
+        lambda: api.upload_folder(
+            folder_path=str(folder),
+            repo_id=repo_id,
+            repo_type=repo_type,
+            commit_message=commit_message,
+            delete_patterns=delete_patterns,
+        ),
+        what=f"Uploading to {where}",
     )
     commit = info.oid or before
     created = commit != before
     if tag:
-        tag_revision(repo_id, tag, commit, repo_type=repo_type, api=api)
+        with_retries(lambda: tag_revision(repo_id, tag, commit, repo_type=repo_type, api=api), what=f"Tagging {where}")
     logger.info(
         "%s %s at %s%s", "published" if created else "unchanged", repo_id, commit[:8], f" ({tag})" if tag else ""
     )

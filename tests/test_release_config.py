@@ -1,0 +1,60 @@
+"""The release config: defaults, files, `--set` overrides, and the errors a user sees for bad values."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from hub_release.cli import app
+from hub_release.config import ConfigError, load_config
+
+
+def test_defaults_are_the_synthetic_release():
+    config = load_config()
+    assert config.dataset.source == "synthetic"
+    assert config.marketbert.preset == "small"
+    assert config.repo_id(config.dataset.name) == "marketbert/firm-trademark-sequences"
+
+
+def test_file_then_overrides_win_in_that_order(tmp_path):
+    path = tmp_path / "release.yaml"
+    path.write_text("org: acme\nmarketbert:\n  preset: base\ndataset:\n  n_firms: 500\n")
+    config = load_config(path, ["marketbert.preset=tiny", "dataset.inputs=[a.xml, b.xml]", "hub.private=true"])
+    assert (config.org, config.marketbert.preset, config.dataset.n_firms) == ("acme", "tiny", 500)
+    assert config.dataset.inputs == ["a.xml", "b.xml"] and config.hub.private is True
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("marketbert.preset=huge", r"marketbert.preset='huge': expected tiny, small or base"),
+        ("dataset.nfirms=3", r"Unknown key dataset.nfirms in section 'dataset'; valid keys: inputs"),
+        ("nope.x=1", r"Unknown key nope.x"),
+        ("seed=abc", r"seed='abc': expected an integer"),
+        ("hub.port=true", r"hub.port=True: expected an integer"),
+        ("version=1.0", r"expected a version tag like v1.2.3"),
+        ("org=bad--name", r"org='bad--name': expected a Hub name"),
+        ("dataset.source=euipo", r"dataset.inputs=\[\]: expected input paths"),
+        ("novalue", r"expected key=value"),
+    ],
+)
+def test_bad_values_name_the_key_and_what_is_expected(override, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(overrides=[override])
+
+
+def test_bad_config_file_is_reported_with_its_path(tmp_path):
+    missing = tmp_path / "absent.yaml"
+    with pytest.raises(ConfigError, match="absent.yaml does not exist"):
+        load_config(missing)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("org: [unclosed\n")
+    with pytest.raises(ConfigError, match="broken.yaml is not valid YAML"):
+        load_config(broken)
+
+
+def test_cli_prints_one_clear_line_and_exits_2_on_bad_config():
+    result = CliRunner().invoke(app, ["release", "--set", "marketbert.preset=huge", "--dry-run"])
+    assert result.exit_code == 2
+    assert "marketbert.preset='huge': expected tiny, small or base" in result.output
+    assert "Traceback" not in result.output
