@@ -86,11 +86,13 @@ class TwinSection:
     digital_name: str = "twin-transition-digital"
     dataset_name: str = "twin-transition-labels"
     samples_per_class: int = 64
+    max_steps: int = 64  # contrastive batches of SetFit's body fine-tuning
 
     def __post_init__(self) -> None:
         for key in ("green_name", "digital_name", "dataset_name"):
             _check_name(f"twin.{key}", getattr(self, key))
         _check(2 <= self.samples_per_class <= 512, "twin.samples_per_class", self.samples_per_class, "2-512")
+        _check(self.max_steps >= 1, "twin.max_steps", self.max_steps, "an integer >= 1")
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """`hub-release release`: run every stage in order, skipping those already up to date, and summarise.
 
 Each stage has a key: a hash of the config it reads, of its upstream stages' keys and of the package version. A
-stage whose key is in the manifest, with its repos still at the recorded commits, is skipped (no retraining, no
+stage whose key is in the manifest, with its recorded commits still on the Hub, is skipped (no retraining, no
 commit). An interrupted run resumes at the first stage that did not finish.
 """
 
@@ -63,21 +63,23 @@ def stage_key(stage: Stage, config: ReleaseConfig, manifest: Manifest) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def _repos_unchanged(record: StageRecord) -> bool:
-    """True when every repo of the record still has the recorded commit on main (and the tag, if any)."""
+def _still_published(record: StageRecord) -> bool:
+    """True when every repo of the record still holds the recorded commit (and tag, if any).
+
+    Later stages may add commits on top (e.g. twin scores in the dataset repo); that does not make this stage stale.
+    """
     from huggingface_hub import HfApi
 
     api = HfApi()
     try:
         for repo in record.repos:
-            if api.repo_info(repo.repo_id, repo_type=repo.repo_type).sha != repo.commit:
-                return False
-            if repo.tag and repo.tag not in {
-                t.name for t in api.list_repo_refs(repo.repo_id, repo_type=repo.repo_type).tags
-            }:
-                return False
-    except Exception as err:  # a missing repo or an unreachable Hub: rerun the stage, which reports clearly
-        logger.info("Cannot confirm %s is published (%s); it will run again", record.repos, err)
+            api.repo_info(repo.repo_id, repo_type=repo.repo_type, revision=repo.commit)
+            if repo.tag:
+                tags = api.list_repo_refs(repo.repo_id, repo_type=repo.repo_type).tags
+                if (repo.tag, repo.commit) not in {(t.name, t.target_commit) for t in tags}:
+                    return False
+    except Exception as err:  # a deleted repo or commit: run the stage again
+        logger.info("Cannot confirm %s is published (%s); it will run again", [r.repo_id for r in record.repos], err)
         return False
     return True
 
@@ -116,7 +118,7 @@ def run_release(
             raise RuntimeError(f"Stage {stage.name!r} needs {', '.join(missing)} first: run without --only/--skip.")
         key = stage_key(stage, config, manifest)
         previous = manifest.stages.get(stage.name)
-        if previous and previous.key == key and _repos_unchanged(previous):
+        if previous and previous.key == key and _still_published(previous):
             summary.outcomes.append(StageOutcome(stage.name, "up to date", previous))
             continue
         if dry_run:
