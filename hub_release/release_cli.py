@@ -14,7 +14,7 @@ from rich.table import Table
 
 from hub_release.config import ConfigError, load_config
 
-console = Console(stderr=False)
+console = Console(width=None if sys.stdout.isatty() else 160)
 
 
 def release(

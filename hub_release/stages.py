@@ -173,7 +173,7 @@ from transformers import AutoModelForMaskedLM, AutoTokenizer, pipeline
 tokenizer = AutoTokenizer.from_pretrained("{model}", revision="{cfg.version}")
 model = AutoModelForMaskedLM.from_pretrained("{model}", revision="{cfg.version}")
 fill = pipeline("fill-mask", model=model, tokenizer=tokenizer)
-print(fill("[APP] YEAR_2015 NICE_09 NICE_42 [APP_END] [APP] YEAR_2018 [MASK] [APP_END]", top_k=5))
+print(fill("[APP] YEAR_2015 GAP_FIRST NICE_09 NICE_42 [APP_END] [APP] YEAR_2018 GAP_5Y [MASK] [APP_END]", top_k=5))
 
 from setfit import SetFitModel
 green = SetFitModel.from_pretrained("{cfg.repo_id(cfg.twin.green_name)}", revision="{cfg.version}")
