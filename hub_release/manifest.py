@@ -62,5 +62,5 @@ class Manifest:
             "stages": {name: asdict(rec) for name, rec in self.stages.items()},
         }
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
         os.replace(tmp, self.path)

@@ -1,0 +1,275 @@
+"""The MarketBERT Explorer Gradio app: `build_demo() -> gr.Blocks` (never launched on import).
+
+Endpoints (all queued; the model ones batched with `batch=True`, up to `max_batch_size` requests per forward pass):
+
+- `/next_products(history, top_k)`: chart + class tables (MarketBERT and the relatedness-density baseline) + items.
+- `/surprisal(history, candidate)`: how unexpected a candidate next filing is, per class/item token.
+- `/twin_transition(text)`: P(green), P(digital) of a goods/services text.
+- `/example_firm(name)`: the history (all but the last filing) and the last filing of an example firm.
+
+Bad input raises `gr.Error` with the inference module's message. In a batch, one request's bad input must not fail
+the others (Gradio fails a whole batch on an exception): invalid requests of a mixed batch get the message in the
+status output instead, and `gr.Error` is raised when every request of the batch is invalid (always the case for a
+lone request).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from explorer.history import parse_filing, parse_history
+from explorer.inference import MAX_TOP_K, Explorer, ExplorerConfig, NextFilingForecast, check_text
+
+logger = logging.getLogger(__name__)
+
+try:  # ZeroGPU on Hugging Face Spaces: the decorated functions get a GPU for their duration
+    from spaces import GPU as gpu  # ImportError too when `spaces` is this repo's folder of Space sources
+except ImportError:
+
+    def gpu(fn: Callable) -> Callable:
+        return fn
+
+
+HISTORY_PLACEHOLDER = (
+    "One filing per line: DATE | NICE CLASSES | GOODS/SERVICES\n"
+    "2015-04-01 | 9, 42 | computer software; cloud computing services\n"
+    "2017-11-20 | 35 | advertising; retail services"
+)
+CLASS_COLUMNS = ["#", "class", "heading", "probability", "density", "filed before"]
+DENSITY_COLUMNS = ["#", "class", "heading", "density", "filed before"]
+ITEM_COLUMNS = ["#", "item", "probability"]
+CHART_COLUMNS = ["class", "probability", "kind"]
+TOKEN_COLUMNS = ["class or item", "surprisal (nats)"]
+
+
+def _run_batch(requests: Sequence[tuple], parse: Callable, compute: Callable, on_error: Callable) -> list:
+    """Parse each request, compute the valid ones in one call, and put `on_error(message)` for invalid ones.
+
+    Raises `gr.Error` when no request of the batch is valid.
+    """
+    parsed, errors = [], []
+    for request in requests:
+        try:
+            parsed.append(parse(*request))
+            errors.append(None)
+        except ValueError as err:
+            parsed.append(None)
+            errors.append(str(err))
+    valid = [p for p in parsed if p is not None]
+    if not valid:
+        raise gr.Error(errors[0], print_exception=False)
+    try:
+        computed = iter(compute(valid))
+    except ValueError as err:
+        raise gr.Error(str(err), print_exception=False) from err
+    return [on_error(e) if e is not None else next(computed) for e in errors]
+
+
+def _short(text: str, width: int = 28) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip(" ,") + "…"
+
+
+def _forecast_tables(forecast: NextFilingForecast) -> tuple:
+    chart = pd.DataFrame(
+        [
+            (
+                _short(f"{c.nice_class:02d} {c.heading}"),
+                round(c.probability, 4),
+                "filed before" if c.in_history else "new",
+            )
+            for c in forecast.classes
+        ],
+        columns=CHART_COLUMNS,
+    )
+    classes = pd.DataFrame(
+        [
+            (r, c.nice_class, c.heading, round(c.probability, 4), round(c.density, 4), c.in_history)
+            for r, c in enumerate(forecast.classes, 1)
+        ],
+        columns=CLASS_COLUMNS,
+    )
+    density = pd.DataFrame(
+        [
+            (r, c.nice_class, c.heading, round(c.density, 4), c.in_history)
+            for r, c in enumerate(forecast.density_ranking, 1)
+        ],
+        columns=DENSITY_COLUMNS,
+    )
+    items = pd.DataFrame([(r, t, round(p, 4)) for r, (t, p) in enumerate(forecast.items, 1)], columns=ITEM_COLUMNS)
+    top = forecast.classes[0]
+    status = (
+        f"Read {forecast.n_filings} filing(s). Most likely class of the next filing: **{top.nice_class:02d} "
+        f"{top.heading}** (P = {top.probability:.2f})."
+    )
+    return chart, classes, density, items, status
+
+
+def build_demo(
+    config: ExplorerConfig | str | Path | None = None,
+    *,
+    explorer: Explorer | None = None,
+    max_batch_size: int = 32,
+) -> gr.Blocks:
+    """Build the Explorer app.
+
+    Args:
+        config: an `ExplorerConfig` or the path of an `explorer_config.json` (default: the one in the current
+            folder). Ignored when `explorer` is given.
+        explorer: an already loaded `Explorer` (tests reuse one across apps).
+        max_batch_size: most requests answered by one batched forward pass.
+    """
+    if explorer is None:
+        if not isinstance(config, ExplorerConfig):
+            config = ExplorerConfig.load(config or "explorer_config.json")
+        explorer = Explorer.from_hub(config)
+
+    # -- batched handlers (one forward pass per batch; ZeroGPU decorates them on Spaces) ----------------------------
+    @gpu
+    def next_products(histories: list[str], top_ks: list[float]):
+        def parse(history, top_k):
+            k = int(top_k if top_k is not None and not math.isnan(top_k) else 10)
+            if not 1 <= k <= MAX_TOP_K:
+                raise ValueError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k!r}.")
+            return parse_history(history), k
+
+        def compute(valid):
+            forecasts = explorer.forecast([h for h, _ in valid], [k for _, k in valid])
+            return [_forecast_tables(f) for f in forecasts]
+
+        def on_error(message):
+            empty = [pd.DataFrame(columns=c) for c in (CHART_COLUMNS, CLASS_COLUMNS, DENSITY_COLUMNS, ITEM_COLUMNS)]
+            return (*empty, f"**Error:** {message}")
+
+        rows = _run_batch(list(zip(histories, top_ks, strict=True)), parse, compute, on_error)
+        return tuple(list(column) for column in zip(*rows, strict=True))
+
+    @gpu
+    def surprisal(histories: list[str], candidates: list[str]):
+        def parse(history, candidate):
+            filings = parse_history(history)
+            if not (candidate or "").strip():
+                raise ValueError("The candidate filing is empty: write it as `DATE | CLASSES | GOODS/SERVICES`.")
+            filing = parse_filing(candidate.strip(), "Candidate filing")
+            if filing["filing_date"] < filings[-1]["filing_date"]:
+                raise ValueError(
+                    f"The candidate filing ({filing['filing_date']}) is dated before the last filing of the history "
+                    f"({filings[-1]['filing_date']}); a next filing comes after the history."
+                )
+            return filings, filing
+
+        def compute(valid):
+            results = explorer.surprisal([h for h, _ in valid], [c for _, c in valid])
+            rows = []
+            for r in results:
+                text = f"Surprisal: **{r.surprisal:.3f} nats** per class/item token ({len(r.tokens)} token(s) scored)."
+                if r.unscored_terms:
+                    text += f" Not in the model's vocabulary (not scored): {', '.join(r.unscored_terms)}."
+                table = pd.DataFrame([(t, round(v, 4)) for t, v in r.tokens], columns=TOKEN_COLUMNS)
+                rows.append((text, table))
+            return rows
+
+        def on_error(message):
+            return f"**Error:** {message}", pd.DataFrame(columns=TOKEN_COLUMNS)
+
+        rows = _run_batch(list(zip(histories, candidates, strict=True)), parse, compute, on_error)
+        return tuple(list(column) for column in zip(*rows, strict=True))
+
+    @gpu
+    def twin_transition(texts: list[str]):
+        def compute(valid):
+            return [(p.get("green"), p.get("digital"), "") for p in explorer.twin_probabilities(valid)]
+
+        def parse(text):
+            return check_text(text, "The goods/services text")
+
+        rows = _run_batch([(t,) for t in texts], parse, compute, lambda m: (None, None, f"**Error:** {m}"))
+        return tuple(list(column) for column in zip(*rows, strict=True))
+
+    def example_firm(name: str | None):
+        if not name:
+            raise gr.Error("Pick an example firm from the list.", print_exception=False)
+        try:
+            return explorer.example_history(name)
+        except ValueError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+
+    # -- layout ---------------------------------------------------------------------------------------------------
+    with gr.Blocks(title="MarketBERT Explorer", analytics_enabled=False) as demo:
+        gr.Markdown(
+            "# MarketBERT Explorer\nA firm's trademark filings say which markets it is in. MarketBERT, a BERT "
+            "trained from scratch on firms' filing timelines, forecasts the Nice classes and goods/services of a "
+            "firm's **next** filing; the relatedness-density baseline ranks classes by how related they are to the "
+            "firm's past classes."
+        )
+        with gr.Tab("Next products"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    history = gr.Textbox(
+                        label="Filing history", lines=8, placeholder=HISTORY_PLACEHOLDER, elem_id="history"
+                    )
+                with gr.Column(scale=1):
+                    example = gr.Dropdown(
+                        choices=list(explorer.examples), value=None, label="Example firm (held-out test split)"
+                    )
+                    top_k = gr.Slider(1, MAX_TOP_K, value=10, step=1, label="Top k")
+                    predict = gr.Button("Predict next filing", variant="primary", elem_id="predict")
+            status = gr.Markdown(elem_id="status")
+            chart = gr.BarPlot(
+                x="class",
+                y="probability",
+                color="kind",
+                sort="-y",
+                x_label_angle=-30,
+                label="P(class in the next filing)",
+                height=400,
+            )
+            with gr.Row():
+                classes_table = gr.Dataframe(
+                    headers=CLASS_COLUMNS, label="MarketBERT: classes", wrap=True, elem_id="classes-table"
+                )
+                density_table = gr.Dataframe(
+                    headers=DENSITY_COLUMNS, label="Relatedness-density baseline", wrap=True, elem_id="density-table"
+                )
+            items_table = gr.Dataframe(
+                headers=ITEM_COLUMNS, label="MarketBERT: goods/services items", elem_id="items-table"
+            )
+            gr.Markdown("### Surprisal of a candidate next filing")
+            with gr.Row():
+                candidate = gr.Textbox(
+                    label="Candidate next filing", placeholder="2020-01-15 | 9, 42 | software", elem_id="candidate"
+                )
+                score = gr.Button("Score candidate", elem_id="score")
+            surprisal_text = gr.Markdown(elem_id="surprisal")
+            surprisal_table = gr.Dataframe(
+                headers=TOKEN_COLUMNS, label="Surprisal per token", elem_id="surprisal-table"
+            )
+        with gr.Tab("Twin transition"):
+            gr.Markdown("Probability that a goods/services description is **green** and/or **digital**.")
+            text = gr.Textbox(label="Goods/services", lines=3, placeholder="solar panels; energy storage software")
+            classify = gr.Button("Classify", variant="primary")
+            with gr.Row():
+                green = gr.Number(label="P(green)", precision=4)
+                digital = gr.Number(label="P(digital)", precision=4)
+            twin_note = gr.Markdown()
+
+        batched = {"batch": True, "max_batch_size": max_batch_size, "concurrency_limit": 1}
+        predict.click(
+            next_products,
+            [history, top_k],
+            [chart, classes_table, density_table, items_table, status],
+            api_name="next_products",
+            **batched,
+        )
+        score.click(
+            surprisal, [history, candidate], [surprisal_text, surprisal_table], api_name="surprisal", **batched
+        )
+        classify.click(twin_transition, [text], [green, digital, twin_note], api_name="twin_transition", **batched)
+        example.change(example_firm, [example], [history, candidate], api_name="example_firm")
+    demo.queue(default_concurrency_limit=4, max_size=512)
+    return demo
