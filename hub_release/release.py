@@ -109,6 +109,7 @@ def run_release(
     summary = ReleaseSummary(endpoint, manifest.path)
     started = time.monotonic()
     selected = {s.name for s in select_stages(stages, only, skip)}
+    rerun: set[str] = set()  # stages that ran (or would run): what depends on them is stale too
     for stage in stages:
         if stage.name not in selected:
             summary.outcomes.append(StageOutcome(stage.name, "skipped", manifest.stages.get(stage.name)))
@@ -118,9 +119,11 @@ def run_release(
             raise RuntimeError(f"Stage {stage.name!r} needs {', '.join(missing)} first: run without --only/--skip.")
         key = stage_key(stage, config, manifest)
         previous = manifest.stages.get(stage.name)
-        if previous and previous.key == key and _still_published(previous):
+        upstream_changed = any(d in rerun for d in stage.depends_on)
+        if previous and previous.key == key and not upstream_changed and _still_published(previous):
             summary.outcomes.append(StageOutcome(stage.name, "up to date", previous))
             continue
+        rerun.add(stage.name)
         if dry_run:
             summary.outcomes.append(StageOutcome(stage.name, "would run", previous))
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -46,9 +47,11 @@ def release(
             console.rule(f"[bold]{stage.name}[/]: {stage.description}")
 
     try:
-        summary = run_release(
-            cfg, STAGES, endpoint=target.endpoint, only=only, skip=skip, dry_run=dry_run, on_stage=on_stage
-        )
+        # Libraries print progress dicts to stdout (e.g. the Trainer's logs): keep stdout for the summary alone.
+        with contextlib.redirect_stdout(sys.stderr):
+            summary = run_release(
+                cfg, STAGES, endpoint=target.endpoint, only=only, skip=skip, dry_run=dry_run, on_stage=on_stage
+            )
     except (PermanentHubError, ValueError, RuntimeError) as err:
         if os.environ.get("HUB_RELEASE_DEBUG"):
             raise
