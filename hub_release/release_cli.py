@@ -39,7 +39,7 @@ def release(
 
     target = connect(Path(cfg.hub.data_dir), port=cfg.hub.port)
     from hub_release.release import run_release
-    from hub_release.retry import PermanentHubError
+    from hub_release.retry import PermanentHubError, explain
     from hub_release.stages import STAGES, snippets
 
     def on_stage(stage, event: str) -> None:
@@ -52,10 +52,10 @@ def release(
             summary = run_release(
                 cfg, STAGES, endpoint=target.endpoint, only=only, skip=skip, dry_run=dry_run, on_stage=on_stage
             )
-    except (PermanentHubError, ValueError, RuntimeError) as err:
+    except Exception as err:  # one clear line; the traceback only with HUB_RELEASE_DEBUG=1
         if os.environ.get("HUB_RELEASE_DEBUG"):
             raise
-        _fail(str(err))
+        _fail(str(err) if isinstance(err, (PermanentHubError, ValueError, RuntimeError)) else explain(err))
     rows = [
         {
             "stage": o.name,

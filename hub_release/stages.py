@@ -1,5 +1,8 @@
 """The stages of a release, in order: dataset -> marketbert -> twin -> space -> tag.
 
+Every Hub call goes through `with_retries`; the publish functions are idempotent (no commit when nothing changed),
+so retrying a whole publish after a transient failure is safe.
+
 Each stage reads the config sections it names (its key), takes its inputs from the Hub at the commits recorded by
 the stages before it, and publishes with the stock clients. Nothing here is specific to the embedded Hub.
 """
@@ -35,7 +38,10 @@ def run_dataset(ctx: StageContext) -> StageRecord:
         min_filings=cfg.dataset.min_filings,
     )
     logger.info("Dataset: %s", report.summary())
-    result = push_dataset(ctx.work_dir, cfg.repo_id(cfg.dataset.name), private=cfg.hub.private)
+    repo_id = cfg.repo_id(cfg.dataset.name)
+    result = with_retries(
+        lambda: push_dataset(ctx.work_dir, repo_id, private=cfg.hub.private), what=f"Publishing {repo_id}"
+    )
     metrics = {
         "records_read": report.records_read,
         "records_kept": report.records_kept,
@@ -55,7 +61,9 @@ def run_marketbert(ctx: StageContext) -> StageRecord:
 
     cfg = ctx.config
     dataset_id, dataset_commit = _dataset_repo(ctx)
-    sequences = load_dataset(dataset_id, "sequences", revision=dataset_commit)
+    sequences = with_retries(
+        lambda: load_dataset(dataset_id, "sequences", revision=dataset_commit), what=f"Loading {dataset_id}"
+    )
     repo_id = cfg.repo_id(cfg.marketbert.name)
     overrides: dict = {"seed": cfg.seed, "push_to_hub": True, "hub_model_id": repo_id}
     if cfg.marketbert.max_steps > 0:
@@ -63,7 +71,9 @@ def run_marketbert(ctx: StageContext) -> StageRecord:
     results = train_marketbert(
         sequences, cfg.marketbert.preset, ctx.work_dir, overrides=overrides, dataset_repo_id=dataset_id
     )
-    result = publish_marketbert(ctx.work_dir, repo_id, dataset_id=dataset_id)
+    result = with_retries(
+        lambda: publish_marketbert(ctx.work_dir, repo_id, dataset_id=dataset_id), what=f"Publishing {repo_id}"
+    )
     return StageRecord(
         key="",
         outputs={"model": str(ctx.work_dir / "model")},
@@ -98,18 +108,23 @@ def run_twin(ctx: StageContext) -> StageRecord:
         examples_per_class=cfg.twin.samples_per_class, seed=cfg.seed, max_steps=cfg.twin.max_steps
     )
     labels_repo = cfg.repo_id(cfg.twin.dataset_name)
-    repos = [repo_record(publish_twin_dataset(labels_repo))]
+    repos = [repo_record(with_retries(lambda: publish_twin_dataset(labels_repo), what=f"Publishing {labels_repo}"))]
     metrics, classifiers = {}, {}
     for label, name in (("green", cfg.twin.green_name), ("digital", cfg.twin.digital_name)):
         out = ctx.work_dir / label
         trained = train_twin(label, twin_config, out)
-        published = publish_twin(out, cfg.repo_id(name), dataset_repo_id=labels_repo)
+        published = with_retries(
+            lambda out=out, name=name: publish_twin(out, cfg.repo_id(name), dataset_repo_id=labels_repo),
+            what=f"Publishing {cfg.repo_id(name)}",
+        )
         repos.append(repo_record(published))
         metrics[f"{label}_f1"] = trained.metrics.get("f1")
         metrics[f"{label}_tfidf_f1"] = trained.baselines["tfidf_logreg"].get("f1")
         classifiers[label] = load_twin_classifier(out)
     dataset_id, dataset_commit = _dataset_repo(ctx)
-    filings = load_dataset(dataset_id, "filings", revision=dataset_commit)
+    filings = with_retries(
+        lambda: load_dataset(dataset_id, "filings", revision=dataset_commit), what=f"Loading {dataset_id}"
+    )
     with_retries(
         lambda: publish_twin_configs(filings, classifiers, dataset_id), what=f"Adding twin configs to {dataset_id}"
     )
@@ -121,12 +136,16 @@ def run_space(ctx: StageContext) -> StageRecord:
     from explorer.publish import push_space
 
     cfg = ctx.config
-    result = push_space(
-        cfg.repo_id(cfg.space.name),
-        model_repo=cfg.repo_id(cfg.marketbert.name),
-        twin_green_repo=cfg.repo_id(cfg.twin.green_name),
-        twin_digital_repo=cfg.repo_id(cfg.twin.digital_name),
-        dataset_repo=cfg.repo_id(cfg.dataset.name),
+    space_id = cfg.repo_id(cfg.space.name)
+    result = with_retries(
+        lambda: push_space(
+            space_id,
+            model_repo=cfg.repo_id(cfg.marketbert.name),
+            twin_green_repo=cfg.repo_id(cfg.twin.green_name),
+            twin_digital_repo=cfg.repo_id(cfg.twin.digital_name),
+            dataset_repo=cfg.repo_id(cfg.dataset.name),
+        ),
+        what=f"Publishing {space_id}",
     )
     return StageRecord(key="", repos=[repo_record(result)])
 
