@@ -82,36 +82,40 @@ def test_kill_9_during_commits_leaves_every_repo_at_its_old_or_new_commit(tmp_pa
     acknowledged: dict[str, bytes] = {}
     rng = random.Random(0)
 
-    for round_ in range(4):
-        stop = threading.Event()
+    try:
+        for round_ in range(4):
+            stop = threading.Event()
 
-        def writer(round_: int, stop: threading.Event) -> None:
-            i = 0
-            while not stop.is_set():
-                name, payload = f"r{round_}/f{i}.bin", os.urandom(rng.randint(1, 400_000))
-                ops = [CommitOperationAdd(name, payload), CommitOperationAdd(f"r{round_}/n{i}.txt", b"%d" % i)]
-                try:
-                    api.create_commit(repo_id, operations=ops, commit_message=f"{round_}/{i}")
-                except Exception:  # the server died under us: expected
-                    return
-                acknowledged[name] = payload
-                i += 1
+            def writer(round_: int, stop: threading.Event) -> None:
+                i = 0
+                while not stop.is_set():
+                    name, payload = f"r{round_}/f{i}.bin", os.urandom(rng.randint(1, 400_000))
+                    ops = [CommitOperationAdd(name, payload), CommitOperationAdd(f"r{round_}/n{i}.txt", b"%d" % i)]
+                    try:
+                        api.create_commit(repo_id, operations=ops, commit_message=f"{round_}/{i}")
+                    except Exception:  # the server died under us: expected
+                        return
+                    acknowledged[name] = payload
+                    i += 1
 
-        thread = threading.Thread(target=writer, args=(round_, stop))
-        thread.start()
-        time.sleep(0.3 + rng.random() * 0.5)
-        server.kill()  # SIGKILL, mid-commit most of the time
-        stop.set()
-        _check_integrity(data_dir)
-        server = LocalHubProcess(data_dir, port=server.port).start()
-        thread.join(timeout=60)  # the client's retry of the interrupted commit may land on the restarted server
-        assert not thread.is_alive()
+            thread = threading.Thread(target=writer, args=(round_, stop))
+            thread.start()
+            time.sleep(0.3 + rng.random() * 0.5)
+            server.kill()  # SIGKILL, mid-commit most of the time
+            stop.set()
+            _check_integrity(data_dir)
+            server = LocalHubProcess(data_dir, port=server.port).start()
+            thread.join(timeout=60)  # the client's retry of the interrupted commit may land on the restarted server
+            assert not thread.is_alive()
 
-    snapshot = snapshot_download(repo_id, cache_dir=tmp_path / "cache", endpoint=server.endpoint, token=server.token)
-    for name, payload in acknowledged.items():  # every acknowledged commit survived the crashes
-        assert (Path(snapshot) / name).read_bytes() == payload
-    assert len(acknowledged) > 4
-    server.stop()
+        snapshot = snapshot_download(
+            repo_id, cache_dir=tmp_path / "cache", endpoint=server.endpoint, token=server.token
+        )
+        for name, payload in acknowledged.items():  # every acknowledged commit survived the crashes
+            assert (Path(snapshot) / name).read_bytes() == payload
+        assert len(acknowledged) > 4
+    finally:
+        server.stop()
 
 
 def test_cli_creates_tokens_the_server_accepts(tmp_path):
