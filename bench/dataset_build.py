@@ -1,0 +1,193 @@
+"""Benchmark the dataset builder against a naive pandas baseline, on synthetic raw filings.
+
+    .venv/bin/python bench/dataset_build.py                 # 1M and 2M filings
+    .venv/bin/python bench/dataset_build.py --filings 200000 --work /tmp/bench --naive-formats csv parquet
+
+For each size N: N synthetic filings are written as raw input (CSV and Parquet, the generic columns), then, each in
+its own process (so peak RSS is per run): a bare pyarrow read of the input; the project's builder
+(`build_dataset(source="csv"|"parquet")`, card included); and a naive baseline (pandas, per-row Python
+normalisation, groupby-apply into firm sequences, `Dataset.from_pandas` + `to_parquet`; by default on the CSV input
+only, as it is slow). Library imports happen before each clock starts. Prints filings/s, peak RSS and the ratios.
+Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# --- The runs (each executed in a fresh process: `python bench/dataset_build.py --run KIND PATH OUT`) -----------
+
+
+def run_bare_read(path: Path, out: Path) -> int:
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    table = pacsv.read_csv(path) if path.suffix == ".csv" else pq.read_table(path)
+    return table.num_rows
+
+
+def run_builder(path: Path, out: Path) -> int:
+    from dataset_builder.build import build_dataset
+
+    report = build_dataset(out, source=path.suffix.lstrip("."), inputs=[path])
+    return report.records_read
+
+
+def run_naive(path: Path, out: Path) -> int:
+    """What one writes without thinking about scale: pandas, Python per row, groupby-apply, from_pandas."""
+    import re
+    import unicodedata
+
+    import pandas as pd
+    from datasets import Dataset
+
+    from dataset_builder.normalize import LEGAL_FORMS
+    from dataset_builder.schema import SEQUENCES_FEATURES
+
+    df = pd.read_csv(path, dtype=str) if path.suffix == ".csv" else pd.read_parquet(path)
+    suffix = re.compile(r"(\s(and\s)?(" + "|".join(sorted(LEGAL_FORMS, key=len, reverse=True)) + r"))+$")
+
+    def firm_id(name: str) -> str:
+        s = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().replace("&", " and ")
+        s = " ".join(re.sub(r"[^\w]+", " ", s.replace("'", "")).split())
+        return (suffix.sub("", " " + s).strip() or s).replace(" ", "-")
+
+    def terms(text: str) -> list[str]:
+        parts = (re.sub(r"^\s*class\s+\d+\s*:", "", p.lower()).strip(" .:-") for p in re.split(r"[;,]", text or ""))
+        return list(dict.fromkeys(p for p in parts if p))
+
+    df["firm_id"] = df["owner"].map(firm_id)
+    df["filing_date"] = pd.to_datetime(df["filing_date"], errors="coerce").dt.date
+    df["nice_classes"] = df["nice_classes"].map(lambda s: sorted({int(c) for c in re.split(r"[;,\s]+", s) if c}))
+    df["terms"] = df["goods_services"].map(terms)
+    df = df.drop_duplicates("application_number")
+
+    def to_row(g: pd.DataFrame) -> pd.Series:
+        g = g.sort_values(["filing_date", "application_number"])
+        filings = g[["application_number", "filing_date", "nice_classes", "terms", "goods_services"]].to_dict(
+            "records"
+        )
+        return pd.Series(
+            {"firm_name": g["owner"].mode().iloc[0], "n_filings": len(g), "filings": filings,
+             "oracle_last_filing_class_probs": None}
+        )  # fmt: skip
+
+    seqs = df.groupby("firm_id").apply(to_row).reset_index()
+    seqs = seqs[seqs["n_filings"] >= 2]
+    ds = Dataset.from_pandas(seqs, features=SEQUENCES_FEATURES, preserve_index=False)
+    out.mkdir(parents=True, exist_ok=True)
+    ds.to_parquet(str(out / "sequences.parquet"))
+    return len(df)
+
+
+RUNS = {"read": run_bare_read, "builder": run_builder, "naive": run_naive}
+
+
+PRELOAD = {  # libraries imported before the clock starts (import time is not throughput)
+    "read": ["pyarrow.csv", "pyarrow.parquet"],
+    "builder": ["dataset_builder.build", "model_cards.dataset_card", "datasets", "matplotlib.pyplot"],
+    "naive": ["pandas", "datasets", "dataset_builder.schema"],
+}
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. Not `ru_maxrss`: Linux carries the parent's high-water mark across fork+exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child(kind: str, path: Path, out: Path) -> None:
+    import importlib
+
+    sys.path.insert(0, str(ROOT))
+    for module in PRELOAD[kind]:
+        importlib.import_module(module)
+    started = time.perf_counter()
+    n = RUNS[kind](path, out)
+    seconds = time.perf_counter() - started
+    peak_mb = _peak_rss_mb()
+    print(json.dumps({"kind": kind, "rows": n, "seconds": seconds, "peak_rss_mb": peak_mb}))
+
+
+def measure(kind: str, path: Path, out: Path) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--run", kind, str(path), str(out)], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{kind} on {path} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --- Inputs --------------------------------------------------------------------------------------------------
+
+
+def write_inputs(n_filings: int, work: Path, seed: int = 0) -> dict[str, Path]:
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    sys.path.insert(0, str(ROOT))
+    from dataset_builder.synthetic import SyntheticConfig, generate
+
+    paths = {"csv": work / f"raw-{n_filings}.csv", "parquet": work / f"raw-{n_filings}.parquet"}
+    if all(p.exists() for p in paths.values()):
+        return paths
+    work.mkdir(parents=True, exist_ok=True)
+    n_firms = max(10, round(n_filings / 15.6))
+    raw = generate(SyntheticConfig(n_firms=n_firms, seed=seed)).raw
+    while raw.num_rows < n_filings:  # top up with more firms (another seed; names are distinct per seed suffix)
+        n_firms = round(n_firms * n_filings / raw.num_rows) + 10
+        raw = generate(SyntheticConfig(n_firms=n_firms, seed=seed)).raw
+    raw = raw.slice(0, n_filings)
+    pacsv.write_csv(raw, paths["csv"])
+    pq.write_table(raw, paths["parquet"])
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--filings", type=int, nargs="+", default=[1_000_000, 2_000_000])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/dataset-bench"))
+    parser.add_argument("--formats", nargs="+", default=["csv", "parquet"])
+    parser.add_argument("--naive-formats", nargs="*", default=["csv"], help="inputs the naive baseline runs on")
+    parser.add_argument("--run", nargs=3, metavar=("KIND", "PATH", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        _child(args.run[0], Path(args.run[1]), Path(args.run[2]))
+        return
+    print(f"{'filings':>9} {'format':>7} {'run':>8} {'seconds':>8} {'filings/s':>10} {'peak RSS MB':>11}")
+    results = []
+    for n in args.filings:
+        t = time.perf_counter()
+        paths = write_inputs(n, args.work)
+        print(f"# wrote {n} raw filings in {time.perf_counter() - t:.0f} s: {', '.join(map(str, paths.values()))}")
+        for fmt in args.formats:
+            row = {"filings": n, "format": fmt}
+            for kind in ("read", "builder", *(("naive",) if fmt in args.naive_formats else ())):
+                r = measure(kind, paths[fmt], args.work / f"out-{kind}-{fmt}-{n}")
+                row[kind] = r
+                print(
+                    f"{n:>9} {fmt:>7} {kind:>8} {r['seconds']:>8.1f} {n / r['seconds']:>10,.0f} "
+                    f"{r['peak_rss_mb']:>11,.0f}"
+                )
+            results.append(row)
+            speedup = f"{row['naive']['seconds'] / row['builder']['seconds']:.1f}x" if "naive" in row else "n/a"
+            print(
+                f"# {n} {fmt}: builder vs naive {speedup} faster; builder / bare read "
+                f"{row['builder']['seconds'] / row['read']['seconds']:.1f}x"
+            )
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

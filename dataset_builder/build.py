@@ -1,0 +1,711 @@
+"""Build the firm trademark sequence dataset: raw records -> validated filings -> firm sequences -> Parquet shards.
+
+The chain (datatrove style, one record type flowing through):
+
+1. read: a reader (or DuckDB's CSV/Parquet scanner) gives raw records, one row per input record (`readers.py`);
+2. validate and normalise in SQL (`normalize.py` macros): each record is kept or gets one reject reason
+   (`REJECT_REASONS`); duplicates (same application number) keep their first occurrence;
+3. owners -> firms (a filing with several owners belongs to each); firms with fewer than `min_filings` filings
+   are dropped; firms are ordered by a seeded hash of `firm_id` and cut 80/10/10 into train/validation/test
+   (validation and test get at least one firm each from 3 firms on);
+4. write `data/{config}/{split}-{i:05d}-of-{n:05d}.parquet` for `sequences` and `filings` (typed Features from
+   `schema.py`, deterministic bytes), `rejects.jsonl` and `build_report.json`, then the dataset card.
+
+Everything heavy runs in DuckDB with a memory limit (it spills to disk), so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
+
+from dataset_builder import readers
+from dataset_builder.normalize import MIN_DATE, install_macros
+from dataset_builder.readers import RAW_SCHEMA, ColumnMapping, InputError
+from dataset_builder.schema import FILINGS_FEATURES, SEQUENCES_FEATURES, SPLITS
+from dataset_builder.synthetic import SyntheticConfig, generate
+
+logger = logging.getLogger(__name__)
+
+SOURCES = ("synthetic", "euipo", "uspto-xml", "uspto-csv", "csv", "parquet", "jsonl")
+REJECT_REASONS = {
+    "malformed_xml": "the XML is not well-formed (a truncated file loses the rest of the file)",
+    "unsafe_xml": "the XML declares entities or nests too deep; refused",
+    "unsafe_archive_member": "zip member with an absolute or '..' name, or inflating without bound; refused",
+    "unreadable_file": "the file could not be opened",
+    "malformed_record": "a CSV row or JSON line that could not be parsed",
+    "bad_encoding": "text that is not valid UTF-8",
+    "missing_application_number": "no application / serial number",
+    "missing_date": "no filing date",
+    "invalid_date": "a filing date that cannot be parsed or does not exist (e.g. 2021-02-30)",
+    "date_out_of_range": f"a filing date before {MIN_DATE} or in the future",
+    "no_valid_class": "no Nice class in 1-45 (codes like 0, 46, 9a, A, 200 are not Nice classes)",
+    "missing_owner": "no owner name and no applicant id",
+    "duplicate_filing": "same application number as an earlier record (the first is kept)",
+    "firm_below_min_filings": "every owner firm has fewer filings than the minimum",
+}
+SPLIT_FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
+REPO_DIR, REJECTS_NAME, REPORT_NAME = "repo", "rejects.jsonl", "build_report.json"
+FILINGS_PER_SHARD, FIRMS_PER_SHARD = 500_000, 50_000
+_BATCH = 20_000
+ROWS_PER_GROUP = 100_000  # filings per row group (cut at a firm boundary)
+
+
+@dataclass
+class BuildReport:
+    """What a build read, kept and rejected, and where it wrote it (also saved as `build_report.json`)."""
+
+    out_dir: str
+    source: str
+    seed: int
+    min_filings: int
+    records_read: int = 0
+    records_kept: int = 0
+    records_rejected: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    dropped_class_codes: dict[str, int] = field(default_factory=dict)  # invalid codes removed from kept filings
+    firms: dict[str, int] = field(default_factory=dict)  # per split
+    filings: dict[str, int] = field(default_factory=dict)  # rows of the `filings` config, per split
+    firms_below_min_filings: int = 0
+    stats: dict = field(default_factory=dict)  # for the card: sizes, classes, dates, class frequency
+    inputs: list[str] = field(default_factory=list)
+    synthetic: dict | None = None  # the SyntheticConfig used, for synthetic builds
+    seconds: float = 0.0
+
+    @property
+    def repo_dir(self) -> Path:
+        return Path(self.out_dir) / REPO_DIR
+
+    @property
+    def rejects_path(self) -> Path:
+        return Path(self.out_dir) / REJECTS_NAME
+
+    def summary(self) -> str:
+        reasons = ", ".join(f"{k}={v}" for k, v in sorted(self.rejected_by_reason.items())) or "none"
+        return (
+            f"read {self.records_read} = kept {self.records_kept} + rejected {self.records_rejected} ({reasons}); "
+            f"firms {sum(self.firms.values())} ({', '.join(f'{s} {n}' for s, n in self.firms.items())}); "
+            f"filing rows {sum(self.filings.values())}"
+        )
+
+    def save(self) -> Path:
+        path = Path(self.out_dir) / REPORT_NAME
+        path.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, out_dir: str | Path) -> BuildReport:
+        path = Path(out_dir) / REPORT_NAME
+        if not path.exists():
+            raise FileNotFoundError(f"{path} not found: build the dataset first (hub-release dataset build).")
+        return cls(**json.loads(path.read_text()))
+
+
+# --- 1. Raw records -------------------------------------------------------------------------------------------
+
+
+def _stage_records(records: Iterable[dict], path: Path) -> int:
+    """Write raw records to a staging Parquet file in bounded batches; returns the count."""
+    n = 0
+    schema = RAW_SCHEMA
+    with pq.ParquetWriter(path, schema) as writer:
+        batch: list[dict] = []
+        for record in tqdm(records, desc="Reading records", unit=" rec", mininterval=2, disable=None):
+            batch.append(record)
+            n += 1
+            if len(batch) >= _BATCH:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                batch.clear()
+        writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+    return n
+
+
+def _checked(path: Path, records: Iterator[dict]) -> Iterator[dict]:
+    """Pass records through; raise `InputError` naming `path` when it yields nothing readable."""
+    good, first_error = 0, None
+    for record in records:
+        if record["error"] is None:
+            good += 1
+        elif first_error is None:
+            first_error = record
+        yield record
+    if good == 0:
+        why = (
+            f"{first_error['source_file']}: {first_error['detail']}" if first_error else "no trade mark records found"
+        )
+        raise InputError(f"{path}: no readable record ({why}).")
+
+
+def _python_records(source: str, inputs: list[Path], mapping: ColumnMapping) -> Iterator[dict]:
+    read = {"euipo": readers.read_euipo, "uspto-xml": readers.read_uspto_xml}.get(source)
+    for path in inputs:
+        records = readers.read_jsonl(path, mapping) if source == "jsonl" else read(path)
+        yield from _checked(path, records)
+
+
+def _lit(value: str | Path) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _sql_list(values: list[str]) -> str:
+    return "[" + ", ".join(_lit(v) for v in values) + "]"
+
+
+def _tabular_files(inputs: list[Path], suffixes: tuple[str, ...]) -> list[str]:
+    files = []
+    for path in inputs:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder.")
+        found = sorted(p for p in path.rglob("*") if p.suffix.lower() in suffixes) if path.is_dir() else [path]
+        if not found:
+            raise InputError(f"{path}: no {'/'.join(suffixes)} file in this folder.")
+        files += [str(p) for p in found]
+    return files
+
+
+def _csv_header(path: str) -> list[str]:
+    import csv
+
+    try:
+        with open(path, "rb") as f:
+            header = next(csv.reader([f.readline(1 << 20).decode("utf-8-sig")]), None)
+    except (UnicodeDecodeError, csv.Error, OSError) as err:
+        raise InputError(f"{path}: unreadable CSV header ({err}).") from err
+    if not header:
+        raise InputError(f"{path}: empty file, expected a CSV header.")
+    return header
+
+
+# Raw records (RAW_SCHEMA columns) from rows with the generic columns a, d, c, o, oid, g, loc, _file, error, detail.
+_GENERIC_RAW = """SELECT _file AS source_file, loc AS locator, a AS application_number, d AS filing_date,
+           list_filter(string_split_regex(coalesce(c, ''), '[\\s,;|]+'), lambda x: x <> '') AS class_codes,
+           CASE WHEN g IS NULL THEN [] ELSE [{{'code': NULL::VARCHAR, 'text': g}}] END AS goods_services,
+           CASE WHEN nullif(trim(o), '') IS NOT NULL
+                THEN list_transform(string_split(o, '|'), lambda n: {{'id': NULL::VARCHAR, 'name': trim(n)}})
+                WHEN nullif(trim(oid), '') IS NOT NULL
+                THEN list_transform(string_split(oid, '|'), lambda n: {{'id': trim(n), 'name': NULL::VARCHAR}})
+                ELSE [] END AS owners,
+           error, detail
+    FROM ({rows})"""
+
+
+def _tabular_raw(con: duckdb.DuckDBPyConnection, source: str, files: list[str], m: ColumnMapping) -> None:
+    """Create `raw_t` from CSV or Parquet files, read by DuckDB (CSV rows it cannot parse become rejects)."""
+    if source == "parquet":
+        scan = f"SELECT *, filename AS _file FROM read_parquet({_sql_list(files)}, filename=true)"
+        columns = set(con.sql(f"SELECT * FROM read_parquet({_sql_list(files[:1])}) LIMIT 0").columns)
+    else:
+        header = _csv_header(files[0])
+        columns = set(header)
+        for f in files:
+            if _csv_header(f) != header:
+                raise InputError(f"{f}: header differs from {files[0]} ({_csv_header(f)} vs {header}).")
+        types = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header) + "}"
+        scan = (
+            f"SELECT *, filename AS _file FROM read_csv({_sql_list(files)}, columns={types}, header=true, "
+            "auto_detect=false, delim=',', quote='\"', escape='\"', store_rejects=true, filename=true, "
+            "max_line_size=10000000)"
+        )
+    needed = [m.application_number, m.filing_date, m.nice_classes, m.owner, m.goods_services]
+    missing = [c for c in needed if c not in columns]
+    if missing:
+        raise InputError(f"{files[0]}: missing column(s) {missing}; has {sorted(columns)} (use --map FIELD=COLUMN).")
+
+    def q(c: str) -> str:
+        return '"' + c.replace('"', '""') + '"'
+
+    owner_id = q(m.owner_id) if m.owner_id and m.owner_id in columns else "NULL"
+    rows = f"""SELECT {q(m.application_number)}::VARCHAR AS a, {q(m.filing_date)}::VARCHAR AS d,
+               {q(m.nice_classes)}::VARCHAR AS c, {q(m.owner)}::VARCHAR AS o, {owner_id}::VARCHAR AS oid,
+               {q(m.goods_services)}::VARCHAR AS g, NULL::VARCHAR AS loc, _file,
+               NULL::VARCHAR AS error, NULL::VARCHAR AS detail
+        FROM ({scan})"""
+    con.execute(f"CREATE TABLE raw_t AS {_GENERIC_RAW.format(rows=rows)}")
+    if source == "csv":  # rows DuckDB could not parse (reject_errors exists once the scan ran)
+        errors = """SELECT NULL AS a, NULL AS d, NULL AS c, NULL AS o, NULL AS oid, NULL AS g,
+                 'line ' || e.line AS loc, s.file_path AS _file,
+                 CASE WHEN e.error_type = 'INVALID ENCODING' THEN 'bad_encoding' ELSE 'malformed_record' END AS error,
+                 e.error_type || ': ' || e.error_message AS detail
+            FROM (SELECT DISTINCT ON (scan_id, file_id, line) * FROM reject_errors) e
+            JOIN reject_scans s USING (scan_id, file_id) ORDER BY s.file_path, e.line"""
+        con.execute(f"INSERT INTO raw_t {_GENERIC_RAW.format(rows=errors)}")
+
+
+def _uspto_csv_raw(con: duckdb.DuckDBPyConnection, inputs: list[Path]) -> None:
+    """Create `raw_t` from the USPTO Case Files Dataset tables, joined on `serial_no`."""
+    tables = {}
+    for name, cols in {
+        "case_file": ("serial_no", "filing_dt"),
+        "owner": ("serial_no", "own_name", "own_type_cd"),
+        "intl_class": ("serial_no", "intl_class_cd"),
+        "statement": ("serial_no", "statement_type_cd", "statement_text"),
+    }.items():
+        found = [str(p) for d in inputs for p in ([d] if d.is_file() else sorted(d.glob("*.csv"))) if p.stem == name]
+        if not found:
+            raise InputError(f"{', '.join(map(str, inputs))}: no {name}.csv (the USPTO Case Files tables are needed).")
+        header = _csv_header(found[0])
+        if missing := [c for c in cols if c not in header]:
+            raise InputError(f"{found[0]}: missing column(s) {missing}; has {header}.")
+        tables[name] = found[0]
+        con.execute(
+            f"CREATE VIEW {name} AS SELECT * FROM read_csv({_lit(found[0])}, all_varchar=true, header=true, "
+            "store_rejects=true, max_line_size=10000000)"
+        )
+    con.execute(f"""CREATE TABLE raw_t AS
+        WITH cf AS (SELECT row_number() OVER () AS rn, * FROM case_file),
+        cls AS (SELECT serial_no, list(intl_class_cd) AS codes FROM intl_class GROUP BY serial_no),
+        own AS (SELECT serial_no, coalesce(try_cast(own_type_cd AS INTEGER) // 10, 99) AS grp, own_name
+                FROM owner WHERE own_name IS NOT NULL),
+        first_own AS (SELECT serial_no, list({{'id': NULL::VARCHAR, 'name': own_name}} ORDER BY own_name) AS owners
+                      FROM (SELECT * FROM own QUALIFY grp = min(grp) OVER (PARTITION BY serial_no))
+                      GROUP BY serial_no),
+        gs AS (SELECT serial_no, list({{'code': substr(statement_type_cd, 3, 3), 'text': statement_text}}
+                                      ORDER BY statement_type_cd) AS gs
+               FROM statement WHERE regexp_full_match(statement_type_cd, 'GS[0-9]{{4}}') GROUP BY serial_no)
+        SELECT {_lit(tables["case_file"])} AS source_file, 'row ' || rn || ' (' || cf.serial_no || ')' AS locator,
+               cf.serial_no AS application_number, cf.filing_dt AS filing_date, coalesce(cls.codes, []) AS class_codes,
+               coalesce(gs.gs, []) AS goods_services, coalesce(first_own.owners, []) AS owners,
+               NULL::VARCHAR AS error, NULL::VARCHAR AS detail
+        FROM cf LEFT JOIN cls USING (serial_no) LEFT JOIN first_own USING (serial_no) LEFT JOIN gs USING (serial_no)
+        ORDER BY rn""")
+    # Rows DuckDB could not parse: case files become rejected records; lines of the other tables are logged.
+    con.execute(
+        """CREATE TABLE csv_errors AS SELECT DISTINCT ON (s.file_path, e.line) s.file_path, e.line, e.error_type,
+               e.error_message FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id)
+        ORDER BY s.file_path, e.line"""
+    )
+    con.execute(
+        f"""INSERT INTO raw_t SELECT file_path, 'line ' || line, NULL, NULL, [], [], [],
+               CASE WHEN error_type = 'INVALID ENCODING' THEN 'bad_encoding' ELSE 'malformed_record' END,
+               error_type || ': ' || error_message
+        FROM csv_errors WHERE file_path = {_lit(tables["case_file"])}"""
+    )
+    for path, n in con.execute(
+        f"SELECT file_path, count(*) FROM csv_errors WHERE file_path <> {_lit(tables['case_file'])} GROUP BY 1"
+    ).fetchall():
+        logger.warning("%s: %d line(s) could not be parsed and were skipped", path, n)
+
+
+# --- 2-3. Validate, firms, splits (SQL) ----------------------------------------------------------------------
+
+
+def _pipeline(con: duckdb.DuckDBPyConnection, source: str, min_filings: int, seed: int) -> None:
+    # `raw_t` holds one row per input record, in input order: its rowid is the record id.
+    con.execute(
+        """CREATE VIEW raw AS
+        SELECT rowid AS rec_id, source_file,
+               coalesce(locator, 'row ' || (rowid + 1) || coalesce(' (' || application_number || ')', '')) AS locator,
+               application_number, filing_date, class_codes, goods_services, owners, error, detail
+        FROM raw_t"""
+    )
+    src = source.replace("'", "''")
+    # Owners: normalise each distinct name once, then map records to firms (a record with several owners -> each).
+    con.execute(
+        """CREATE TABLE owner_rows AS
+        SELECT rec_id, o.id AS oid, o.name AS oname FROM (SELECT rec_id, unnest(owners) AS o FROM raw)"""
+    )
+    con.execute(
+        """CREATE TABLE owner_map AS SELECT oname, firm_id_of(oname) AS firm_id, display_name(oname) AS firm_name
+        FROM (SELECT DISTINCT oname FROM owner_rows WHERE oname IS NOT NULL)"""
+    )
+    con.execute(
+        f"""CREATE TABLE rec_firms AS
+        SELECT rec_id, firm_id, min(firm_name) AS firm_name FROM (
+            SELECT r.rec_id, coalesce(m.firm_id, '{src}:' || nullif(trim(r.oid), '')) AS firm_id,
+                   coalesce(m.firm_name, nullif(trim(r.oid), '')) AS firm_name
+            FROM owner_rows r LEFT JOIN owner_map m USING (oname))
+        WHERE firm_id IS NOT NULL GROUP BY rec_id, firm_id"""
+    )
+    # Validation: narrow columns only (the texts stay in `raw` until the kept filings are known).
+    con.execute(
+        f"""CREATE TABLE parsed AS
+        WITH r AS (
+            SELECT rec_id, error, nullif(trim(application_number), '') AS app,
+                   nullif(trim(filing_date), '') AS date_raw, parse_date(filing_date) AS fdate,
+                   list_transform(class_codes, lambda c: nice_class(c)) AS parsed_codes, class_codes
+            FROM raw),
+        o AS (SELECT DISTINCT rec_id FROM rec_firms)
+        SELECT r.* EXCLUDE (parsed_codes, class_codes, error),
+               list_sort(list_distinct(list_filter(parsed_codes, lambda c: c IS NOT NULL))) AS classes,
+               list_filter(class_codes, lambda c, i: parsed_codes[i] IS NULL) AS bad_codes,
+               CASE
+                WHEN error IS NOT NULL THEN error
+                WHEN app IS NULL THEN 'missing_application_number'
+                WHEN date_raw IS NULL THEN 'missing_date'
+                WHEN fdate IS NULL THEN 'invalid_date'
+                WHEN fdate < DATE '{MIN_DATE}' OR fdate > current_date THEN 'date_out_of_range'
+                WHEN len(list_filter(parsed_codes, lambda c: c IS NOT NULL)) = 0 THEN 'no_valid_class'
+                WHEN o.rec_id IS NULL THEN 'missing_owner' END AS reason
+        FROM r LEFT JOIN o USING (rec_id)"""
+    )
+    # Duplicates: the first record of each application number is kept.
+    con.execute(
+        """CREATE TABLE firsts AS
+        SELECT app, min(rec_id) AS first_rec FROM parsed WHERE reason IS NULL GROUP BY app"""
+    )
+    con.execute(
+        """CREATE TABLE owned AS
+        SELECT f.* FROM rec_firms f SEMI JOIN firsts ON f.rec_id = firsts.first_rec"""
+    )
+    con.execute(
+        f"""CREATE TABLE firms AS
+        WITH names AS (SELECT firm_id, firm_name, count(*) AS n FROM owned GROUP BY ALL),
+             best AS (SELECT firm_id, firm_name FROM names
+                      QUALIFY row_number() OVER (PARTITION BY firm_id ORDER BY n DESC, firm_name) = 1),
+             counts AS (SELECT firm_id, count(*) AS n_filings FROM owned GROUP BY firm_id),
+             u AS (SELECT firm_id, ('0x' || substr(md5('{int(seed)}:' || firm_id), 1, 12))::UBIGINT AS u
+                   FROM counts WHERE n_filings >= {int(min_filings)}),
+             ranked AS (SELECT firm_id, row_number() OVER (ORDER BY u, firm_id) - 1 AS r, count(*) OVER () AS n
+                        FROM u),
+             sized AS (SELECT *, CASE WHEN n >= 3 THEN greatest(1, round(n * {SPLIT_FRACTIONS["validation"]}))
+                                      ELSE 0 END AS n_val,
+                                 CASE WHEN n >= 3 THEN greatest(1, round(n * {SPLIT_FRACTIONS["test"]}))
+                                      ELSE 0 END AS n_test
+                       FROM ranked)
+        SELECT firm_id, firm_name, n_filings,
+               CASE WHEN r IS NULL THEN NULL WHEN r < n - n_val - n_test THEN 'train'
+                    WHEN r < n - n_test THEN 'validation' ELSE 'test' END AS split
+        FROM counts JOIN best USING (firm_id) LEFT JOIN sized USING (firm_id)"""
+    )
+    # Kept filings with their texts, sorted once in output order (split, firm, date, application number).
+    con.execute(
+        f"""CREATE TABLE filings AS
+        WITH kept AS (SELECT o.rec_id, o.firm_id, f.firm_name, f.split FROM owned o JOIN firms f USING (firm_id)
+                      WHERE f.split IS NOT NULL),
+        texts AS (
+            SELECT rec_id, list_filter(goods_services, lambda g: length(g.text) > 0
+                                       AND (g.code IS NULL OR nice_class(g.code) IS NOT NULL)) AS gs
+            FROM raw SEMI JOIN (SELECT DISTINCT rec_id FROM kept) k USING (rec_id)),
+        terms AS (SELECT rec_id, gs, flatten(list_transform(gs, lambda g: split_terms(g.text))) AS all_terms
+                  FROM texts),
+        v AS (
+            SELECT t.rec_id, p.app, p.fdate, p.classes, dedupe(t.all_terms) AS terms,
+                   array_to_string(list_transform(t.gs,
+                       lambda g: CASE WHEN list_contains(p.classes, nice_class(g.code))
+                                      THEN 'Class ' || nice_class(g.code) || ': ' || rtrim(trim(g.text), '.')
+                                      ELSE rtrim(trim(g.text), '.') END), '; ') AS goods_services
+            FROM terms t JOIN parsed p USING (rec_id))
+        SELECT k.rec_id, k.firm_id, k.firm_name, v.app AS application_number, v.fdate AS filing_date,
+               v.classes AS nice_classes, v.terms, v.goods_services, '{src}' AS source, k.split
+        FROM kept k JOIN v USING (rec_id)
+        ORDER BY k.split, k.firm_id, v.fdate, v.app"""
+    )
+    con.execute(
+        f"""CREATE TABLE rejects AS
+        SELECT rec_id, reason, NULL::BIGINT AS first_rec, CASE reason
+                WHEN 'invalid_date' THEN 'filing date ' || date_raw
+                WHEN 'date_out_of_range' THEN 'filing date ' || fdate
+                WHEN 'no_valid_class' THEN 'class codes [' || array_to_string(bad_codes, ', ') || ']'
+                WHEN 'missing_owner' THEN 'no owner name or applicant id'
+                WHEN 'missing_date' THEN 'no filing date'
+                WHEN 'missing_application_number' THEN 'no application number'
+                END AS detail
+        FROM parsed WHERE reason IS NOT NULL
+        UNION ALL
+        SELECT d.rec_id, 'duplicate_filing', f.first_rec, NULL
+        FROM (SELECT p.rec_id, p.app FROM parsed p ANTI JOIN firsts ON p.rec_id = firsts.first_rec
+              WHERE p.reason IS NULL) d JOIN firsts f USING (app)
+        UNION ALL
+        SELECT o.rec_id, 'firm_below_min_filings', NULL,
+               'owner(s) ' || string_agg(o.firm_id, ', ' ORDER BY o.firm_id)
+               || ' have fewer than {int(min_filings)} filings'
+        FROM owned o ANTI JOIN (SELECT DISTINCT rec_id FROM filings) k USING (rec_id)
+        GROUP BY o.rec_id"""
+    )
+
+
+# --- 4. Writing ----------------------------------------------------------------------------------------------
+
+
+class _ShardWriter:
+    """Rows in, `{prefix}-{i:05d}-of-{n:05d}.parquet` shards out (written to `.tmp`, renamed when complete)."""
+
+    def __init__(self, prefix: Path, n_rows: int, per_shard: int, schema: pa.Schema):
+        n_shards = max(1, math.ceil(n_rows / per_shard))
+        prefix.parent.mkdir(parents=True, exist_ok=True)
+        self.paths = [prefix.parent / f"{prefix.name}-{i:05d}-of-{n_shards:05d}.parquet" for i in range(n_shards)]
+        self.schema, self.per_shard = schema, per_shard
+        self.index, self.in_shard, self.writer = 0, 0, None
+
+    def _tmp(self) -> Path:
+        return self.paths[self.index].with_suffix(".parquet.tmp")
+
+    def _close_shard(self) -> None:
+        if self.writer is None:  # an empty shard: a valid file with no row group
+            self.writer = pq.ParquetWriter(self._tmp(), self.schema, compression="zstd")
+        self.writer.close()
+        self._tmp().replace(self.paths[self.index])
+        self.writer, self.in_shard, self.index = None, 0, self.index + 1
+
+    def write(self, table: pa.Table) -> None:
+        table = table.cast(self.schema)
+        while table.num_rows:
+            if self.writer is None:
+                self.writer = pq.ParquetWriter(self._tmp(), self.schema, compression="zstd")
+            take = min(self.per_shard - self.in_shard, table.num_rows)
+            self.writer.write_table(table.slice(0, take), row_group_size=take)
+            self.in_shard += take
+            table = table.slice(take)
+            if self.in_shard == self.per_shard and self.index < len(self.paths) - 1:
+                self._close_shard()
+
+    def close(self) -> None:
+        while self.index < len(self.paths):
+            self._close_shard()
+
+
+_FILING_FIELDS = ["application_number", "filing_date", "nice_classes", "terms", "goods_services"]
+
+
+def _sequences(chunk: pa.Table, oracle: dict[str, list[float]] | None) -> pa.Table:
+    """One row per firm from filings sorted by firm (every firm complete in `chunk`)."""
+    ids = chunk.column("firm_id").combine_chunks()
+    n = len(ids)
+    changes = np.asarray(pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).to_numpy(zero_copy_only=False))
+    offsets = np.concatenate([[0], np.flatnonzero(changes) + 1, [n]]).astype(np.int32)
+    cols = [chunk.column(f).combine_chunks() for f in _FILING_FIELDS]
+    filings = pa.ListArray.from_arrays(pa.array(offsets), pa.StructArray.from_arrays(cols, names=_FILING_FIELDS))
+    starts = pa.array(offsets[:-1])
+    if oracle is None:
+        probs = pa.nulls(len(starts), pa.list_(pa.float32()))
+    else:
+        last = chunk.column("application_number").take(pa.array(offsets[1:] - 1)).to_pylist()
+        probs = pa.array([oracle.get(a) for a in last], pa.list_(pa.float32()))
+    return pa.table(
+        {
+            "firm_id": ids.take(starts),
+            "firm_name": chunk.column("firm_name").take(starts),
+            "n_filings": pa.array(np.diff(offsets), pa.int32()),
+            "filings": filings,
+            "oracle_last_filing_class_probs": probs,
+        }
+    )
+
+
+def _write_split(con, split: str, repo: Path, n_filings: int, n_firms: int, oracle: dict | None) -> None:
+    """Stream one split's sorted filings once, writing both configs (firms never straddle a row group)."""
+    filings = _ShardWriter(
+        repo / "data" / "filings" / split, n_filings, FILINGS_PER_SHARD, FILINGS_FEATURES.arrow_schema
+    )
+    seqs = _ShardWriter(repo / "data" / "sequences" / split, n_firms, FIRMS_PER_SHARD, SEQUENCES_FEATURES.arrow_schema)
+    columns = "firm_id, firm_name, " + ", ".join(_FILING_FIELDS) + ", source"
+    # `filings` was created ORDER BY (split, firm, date, number) and scans keep insertion order.
+    reader = con.sql(f"SELECT {columns} FROM filings WHERE split = '{split}'").to_arrow_reader(_BATCH)
+
+    def emit(chunk: pa.Table) -> None:
+        filings.write(chunk)
+        seqs.write(_sequences(chunk, oracle))
+
+    pending: pa.Table | None = None
+    for batch in reader:
+        pending = pa.Table.from_batches([batch]) if pending is None else pa.concat_tables([pending, pa.table(batch)])
+        while pending.num_rows > ROWS_PER_GROUP:
+            ids = pending.column("firm_id")
+            tail = ids.slice(ROWS_PER_GROUP - 1)
+            moved = pc.not_equal(tail.slice(1), tail.slice(0, len(tail) - 1))
+            first = pc.index(moved, True).as_py()
+            if first < 0:
+                break
+            cut = ROWS_PER_GROUP + first
+            emit(pending.slice(0, cut))
+            pending = pending.slice(cut)
+    if pending is not None and pending.num_rows:
+        emit(pending)
+    filings.close()
+    seqs.close()
+
+
+def _write_outputs(con: duckdb.DuckDBPyConnection, repo: Path, oracle: dict | None) -> tuple[dict, dict]:
+    firms, filings = {}, {}
+    counts = dict.fromkeys(SPLITS, (0, 0)) | {
+        s: (nf, nr)
+        for s, nf, nr in con.execute(
+            "SELECT split, count(DISTINCT firm_id), count(*) FROM filings GROUP BY split"
+        ).fetchall()
+    }
+    for split in SPLITS:
+        firms[split], filings[split] = counts[split]
+        _write_split(con, split, repo, filings[split], firms[split], oracle)
+    return firms, filings
+
+
+def _stats(con: duckdb.DuckDBPyConnection) -> dict:
+    sizes = con.execute(
+        """SELECT avg(n)::DOUBLE, median(n)::DOUBLE, max(n), min(n)
+           FROM (SELECT count(*) AS n FROM filings GROUP BY firm_id)"""
+    ).fetchall()[0]
+    per_filing = con.execute(
+        """SELECT avg(len(nice_classes))::DOUBLE, avg(len(terms))::DOUBLE, min(filing_date)::VARCHAR,
+                  max(filing_date)::VARCHAR FROM filings"""
+    ).fetchall()[0]
+    classes = dict(
+        con.execute(
+            "SELECT c::INTEGER, count(*) FROM (SELECT unnest(nice_classes) AS c FROM filings) GROUP BY c ORDER BY c"
+        ).fetchall()
+    )
+    n_terms = con.execute("SELECT count(DISTINCT t) FROM (SELECT unnest(terms) AS t FROM filings)").fetchall()[0][0]
+    return {
+        "filings_per_firm": {"mean": round(sizes[0] or 0, 2), "median": sizes[1], "max": sizes[2], "min": sizes[3]},
+        "classes_per_filing": round(per_filing[0] or 0, 3),
+        "terms_per_filing": round(per_filing[1] or 0, 3),
+        "first_filing_date": per_filing[2],
+        "last_filing_date": per_filing[3],
+        "distinct_terms": n_terms,
+        "class_frequency": {str(c): classes.get(c, 0) for c in range(1, 46)},
+    }
+
+
+def _connect(work: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(work / "build.duckdb"))
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = {_lit(work / 'spill')}")
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
+    install_macros(con)
+    return con
+
+
+def build_dataset(
+    out_dir: str | Path,
+    *,
+    source: str = "synthetic",
+    inputs: list[str | Path] | None = None,
+    n_firms: int = 4000,
+    seed: int = 42,
+    min_filings: int = 2,
+    mapping: ColumnMapping | None = None,
+    synthetic: SyntheticConfig | None = None,
+    memory_limit: str = "768MB",
+    write_card: bool = True,
+) -> BuildReport:
+    """Build the dataset into `out_dir` (`repo/` is what gets pushed; `rejects.jsonl`, `build_report.json` beside).
+
+    Args:
+        out_dir: output folder (its previous `repo/` content is replaced).
+        source: one of `SOURCES`; `synthetic` needs no input.
+        inputs: files, folders or zip archives (XML sources); CSV/Parquet/JSONL files or folders otherwise;
+            for `uspto-csv` the folder holding `case_file.csv`, `owner.csv`, `intl_class.csv`, `statement.csv`.
+        n_firms: number of synthetic firms (synthetic only; `synthetic` overrides it).
+        seed: seeds the synthetic generator and the firm-level split.
+        min_filings: firms with fewer filings are dropped (their filings are rejected with a reason).
+        mapping: column names of the generic `csv`/`parquet`/`jsonl` sources.
+        synthetic: the full generator config (synthetic only; default `SyntheticConfig(n_firms, seed)`).
+        memory_limit: DuckDB's memory budget; beyond it, work spills to `out_dir/.work` (peak RSS ~ this + 300 MB).
+        write_card: also write `repo/README.md` and the class-frequency plot.
+
+    Raises:
+        InputError: an input is missing or wholly unreadable (the message names the file).
+        ValueError: an invalid argument.
+    """
+    started = time.monotonic()
+    if source not in SOURCES:
+        raise ValueError(f"Unknown source {source!r}; expected one of {', '.join(SOURCES)}.")
+    if min_filings < 1:
+        raise ValueError(f"min_filings must be >= 1, got {min_filings}.")
+    paths = [Path(p) for p in inputs or []]
+    if source != "synthetic" and not paths:
+        raise ValueError(f"Source {source!r} needs at least one input path (--input).")
+    mapping = mapping or ColumnMapping()
+    out = Path(out_dir)
+    work = out / ".work"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(out / REPO_DIR / "data", ignore_errors=True)
+    work.mkdir(parents=True)
+    con = _connect(work, memory_limit)
+    report = BuildReport(str(out), source, seed, min_filings, inputs=[str(p) for p in paths])
+    try:
+        oracle = None
+        if source == "synthetic":
+            cfg = synthetic or SyntheticConfig(n_firms=n_firms, seed=seed)
+            data = generate(cfg)
+            report.synthetic = asdict(cfg)
+            con.register("synthetic_raw", data.raw)
+            oracle = dict(
+                zip(
+                    data.oracle["application_number"].to_pylist(),
+                    data.oracle["oracle_last_filing_class_probs"].to_pylist(),
+                    strict=True,
+                )
+            )
+            _synthetic_raw(con, "synthetic_raw")
+        elif source in ("csv", "parquet"):
+            suffixes = (".parquet",) if source == "parquet" else (".csv", ".tsv")
+            _tabular_raw(con, source, _tabular_files(paths, suffixes), mapping)
+        elif source == "uspto-csv":
+            _uspto_csv_raw(con, paths)
+        else:
+            staging = work / "raw.parquet"
+            _stage_records(_python_records(source, paths, mapping), staging)
+            con.execute(f"CREATE TABLE raw_t AS SELECT * FROM read_parquet({_lit(staging)})")
+        logger.info("Validating and normalising records")
+        _pipeline(con, source, min_filings, seed)
+        repo = out / REPO_DIR
+        report.firms, report.filings = _write_outputs(con, repo, oracle)
+        _fill_counts(con, report)
+        con.execute(
+            f"""COPY (SELECT r.source_file, r.locator, j.reason,
+                        CASE WHEN j.reason = 'duplicate_filing'
+                             THEN 'application ' || trim(r.application_number) || ' first seen at '
+                                  || f.source_file || ' ' || f.locator
+                             ELSE coalesce(j.detail, r.detail) END AS detail
+                  FROM rejects j JOIN raw r USING (rec_id) LEFT JOIN raw f ON f.rec_id = j.first_rec
+                  ORDER BY j.rec_id, j.reason)
+                TO {_lit(out / REJECTS_NAME)} (FORMAT JSON)"""
+        )
+    finally:
+        con.close()
+        shutil.rmtree(work, ignore_errors=True)
+    report.seconds = round(time.monotonic() - started, 2)
+    report.save()
+    if write_card:
+        from model_cards.dataset_card import write_dataset_card
+
+        write_dataset_card(report)
+    logger.info("Built %s: %s", out, report.summary())
+    return report
+
+
+def _synthetic_raw(con: duckdb.DuckDBPyConnection, view: str) -> None:
+    """Create `raw_t` from a registered Arrow table with the generic columns (the synthetic source)."""
+    rows = f"""SELECT application_number AS a, filing_date AS d, nice_classes AS c, owner AS o, NULL::VARCHAR AS oid,
+               goods_services AS g, NULL::VARCHAR AS loc, 'synthetic' AS _file, NULL::VARCHAR AS error,
+               NULL::VARCHAR AS detail FROM {view}"""
+    con.execute(f"CREATE TABLE raw_t AS {_GENERIC_RAW.format(rows=rows)}")
+
+
+def _fill_counts(con: duckdb.DuckDBPyConnection, report: BuildReport) -> None:
+    report.records_read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    report.records_kept = con.execute("SELECT count(DISTINCT rec_id) FROM filings").fetchall()[0][0]
+    report.records_rejected = con.execute("SELECT count(*) FROM rejects").fetchall()[0][0]
+    report.rejected_by_reason = dict(
+        con.execute("SELECT reason, count(*) FROM rejects GROUP BY 1 ORDER BY 1").fetchall()
+    )
+    report.dropped_class_codes = dict(
+        con.execute(
+            """SELECT code, count(*) FROM (SELECT unnest(bad_codes) AS code FROM parsed
+               SEMI JOIN (SELECT DISTINCT rec_id FROM filings) k USING (rec_id)) GROUP BY 1 ORDER BY 1"""
+        ).fetchall()
+    )
+    report.firms_below_min_filings = con.execute(
+        "SELECT count(*) FROM firms WHERE n_filings < ?", [report.min_filings]
+    ).fetchall()[0][0]
+    report.stats = _stats(con)
+    if report.records_read != report.records_kept + report.records_rejected:
+        raise RuntimeError(
+            f"Internal accounting error: read {report.records_read} != kept {report.records_kept} + rejected "
+            f"{report.records_rejected}; please report this bug."
+        )

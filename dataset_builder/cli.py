@@ -1,0 +1,72 @@
+"""`hub-release dataset build` and `hub-release dataset push`: thin wrappers around the library."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Build the firm trademark sequence dataset and publish it.", no_args_is_help=True)
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"Error: {message}", err=True, fg="red")
+    raise typer.Exit(1)
+
+
+@app.command()
+def build(
+    source: str = typer.Option("synthetic", help="synthetic | euipo | uspto-xml | uspto-csv | csv | parquet | jsonl"),
+    input: list[Path] = typer.Option(None, "--input", "-i", help="Input file, folder or zip (repeatable)."),  # noqa: A002
+    out: Path = typer.Option(Path("build/dataset"), help="Output folder (repo/ is what gets pushed)."),
+    n_firms: int = typer.Option(4000, help="Number of synthetic firms."),
+    seed: int = typer.Option(42, help="Seed of the synthetic generator and of the firm split."),
+    min_filings: int = typer.Option(2, help="Drop firms with fewer filings."),
+    map_: list[str] = typer.Option(None, "--map", help="FIELD=COLUMN for csv/parquet/jsonl inputs (repeatable)."),
+) -> None:
+    """Read raw records (or generate synthetic ones) and write Parquet shards, the card and rejects.jsonl."""
+    from hub_release.client_env import configure_client_env
+
+    configure_client_env()  # `datasets` (the schema's Features) reads the environment at import
+    from dataset_builder.build import build_dataset
+    from dataset_builder.readers import ColumnMapping, InputError
+
+    try:
+        report = build_dataset(
+            out,
+            source=source,
+            inputs=input or [],
+            n_firms=n_firms,
+            seed=seed,
+            min_filings=min_filings,
+            mapping=ColumnMapping.from_pairs(map_),
+        )
+    except (InputError, ValueError) as err:
+        if os.environ.get("HUB_RELEASE_DEBUG"):
+            raise
+        _fail(str(err))
+    typer.echo(report.summary())
+    typer.echo(f"Wrote {report.repo_dir} (rejects: {report.rejects_path}) in {report.seconds:.1f} s")
+
+
+@app.command()
+def push(
+    out_dir: Path = typer.Argument(..., help="A build output folder (from `dataset build`)."),
+    repo_id: str = typer.Option(..., help="Dataset repo, ORG/NAME."),
+    tag: str = typer.Option(None, help="Tag to put on the commit, e.g. v0.1.0."),
+) -> None:
+    """Publish a build to the Hub in one commit (no commit when nothing changed)."""
+    from hub_release.client_env import configure_client_env
+
+    configure_client_env()
+    from dataset_builder.publish import push_dataset
+
+    try:
+        result = push_dataset(out_dir, repo_id, tag=tag)
+    except (FileNotFoundError, ValueError) as err:
+        if os.environ.get("HUB_RELEASE_DEBUG"):
+            raise
+        _fail(str(err))
+    state = "new commit" if result.created_commit else "unchanged, no commit"
+    typer.echo(f"{result.url} at {result.commit[:8]} ({state}){f', tag {result.tag}' if result.tag else ''}")

@@ -1,0 +1,349 @@
+"""Streaming readers: raw registry records in, one flat raw record (`RAW_SCHEMA`) per input record out.
+
+Readers only extract fields; validation and normalisation happen later, in SQL (`normalize.py`, `build.py`).
+A record that cannot be read at all is still yielded, with `error` (a reason code) and `detail` set, so that
+every input record ends up either kept or rejected.
+
+* EUIPO trade mark XML (`TradeMark` elements, namespace `http://euipo.europa.eu/trademark/data`): single files,
+  folders and zip archives. Owners are applicant identifiers; the English goods/services text is used.
+* USPTO trademark daily XML v2.0 (`case-file` elements). Owners are the applicants at filing: the
+  `case-file-owner`s of the lowest party-type group (10-19 applicant, else 20-29, ...), i.e. not later assignees.
+* JSONL with a column mapping (`ColumnMapping`). CSV/Parquet and the USPTO Case Files CSV tables are read by
+  DuckDB directly (see `build.py`), which is much faster than any Python loop.
+
+XML is parsed with defusedxml on expat: no DTD or external entity is ever loaded, entity declarations are refused,
+nesting is bounded. Zip members with absolute or `..` names are refused and inflated sizes are bounded.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as DET
+import pyarrow as pa
+from defusedxml import DefusedXmlException
+
+logger = logging.getLogger(__name__)
+
+EUIPO_NS = "{http://euipo.europa.eu/trademark/data}"
+MAX_XML_DEPTH = 64
+MAX_MEMBER_BYTES = 4 << 30  # largest inflated zip member we read
+MAX_INFLATE_RATIO = 200  # a member inflating more than this (and beyond 1 MiB) is treated as a zip bomb
+
+_GS_CODE = re.compile(r"^GS(\d{3})\d$")
+
+RAW_SCHEMA = pa.schema(
+    [
+        ("source_file", pa.string()),
+        ("locator", pa.string()),
+        ("application_number", pa.string()),
+        ("filing_date", pa.string()),
+        ("class_codes", pa.list_(pa.string())),
+        ("goods_services", pa.list_(pa.struct([("code", pa.string()), ("text", pa.string())]))),
+        ("owners", pa.list_(pa.struct([("id", pa.string()), ("name", pa.string())]))),
+        ("error", pa.string()),  # reason code when the record could not be read
+        ("detail", pa.string()),
+    ]
+)
+
+
+class InputError(ValueError):
+    """An input path is missing or wholly unreadable (the message names the file)."""
+
+
+@dataclass
+class ColumnMapping:
+    """Which input column holds each field (generic CSV, Parquet and JSONL sources).
+
+    `owner` may hold several owners separated by `|` (or be a JSON list); `nice_classes` may be `"9;42"`,
+    `"9, 42"` or a JSON list. `owner_id` is optional: owners known only by an id.
+    """
+
+    application_number: str = "application_number"
+    filing_date: str = "filing_date"
+    nice_classes: str = "nice_classes"
+    owner: str = "owner"
+    owner_id: str | None = "owner_id"
+    goods_services: str = "goods_services"
+
+    @classmethod
+    def from_pairs(cls, pairs: list[str] | None) -> ColumnMapping:
+        """Parse `field=column` pairs, e.g. `["owner=Applicant", "filing_date=FilingDate"]`."""
+        mapping = cls()
+        for pair in pairs or []:
+            key, sep, value = pair.partition("=")
+            if not sep or key not in cls.__dataclass_fields__:
+                raise ValueError(
+                    f"Invalid column mapping {pair!r}: expected FIELD=COLUMN with FIELD one of "
+                    f"{', '.join(cls.__dataclass_fields__)}."
+                )
+            setattr(mapping, key, value)
+        return mapping
+
+
+def raw_record(source_file: str, locator: str, **fields) -> dict:
+    """A raw record dict with every `RAW_SCHEMA` column present."""
+    record = dict.fromkeys(RAW_SCHEMA.names)
+    record.update(source_file=source_file, locator=locator, class_codes=[], goods_services=[], owners=[])
+    record.update(fields)
+    return record
+
+
+def reject(source_file: str, locator: str, error: str, detail: str) -> dict:
+    return raw_record(source_file, locator, error=error, detail=detail)
+
+
+# --- Input files: plain files, folders, zip archives (safely) -------------------------------------------------
+
+
+@dataclass
+class InputFile:
+    name: str  # shown in rejects and errors: "path" or "archive.zip!member"
+    open: object  # () -> binary file object
+
+
+class _Bounded(io.RawIOBase):
+    """A read-only stream that fails once more than `limit` bytes were read (zip bombs lie about sizes)."""
+
+    def __init__(self, raw, limit: int, name: str):
+        super().__init__()
+        self.raw, self.limit, self.name, self.read_bytes = raw, limit, name, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(min(len(buffer), 1 << 16))
+        self.read_bytes += len(data)
+        if self.read_bytes > self.limit:
+            raise InputError(f"{self.name}: inflates beyond {self.limit} bytes; refusing to read it (zip bomb?).")
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def _unsafe_member(name: str) -> str | None:
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or re.match(r"^[A-Za-z]:", name) or ".." in path.parts:
+        return f"zip member name {name!r} is absolute or leaves the archive"
+    return None
+
+
+def iter_input_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[InputFile | dict]:
+    """The files under `path` with one of `suffixes` (folders recursively, zip members); rejects for unsafe ones."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder.")
+    if path.is_dir():
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            if child.suffix.lower() in suffixes or child.suffix.lower() == ".zip":
+                yield from iter_input_files(child, suffixes)
+        return
+    if path.suffix.lower() != ".zip":
+        yield InputFile(str(path), lambda: open(path, "rb"))
+        return
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise InputError(f"{path}: not a readable zip archive ({err}).") from err
+    with archive:
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            name = f"{path}!{info.filename}"
+            if info.is_dir():
+                continue
+            if problem := _unsafe_member(info.filename):
+                yield reject(name, "archive member", "unsafe_archive_member", problem)
+                continue
+            if PurePosixPath(info.filename).suffix.lower() not in suffixes:
+                continue
+            limit = min(MAX_MEMBER_BYTES, max(1 << 20, MAX_INFLATE_RATIO * max(info.compress_size, 1)))
+            if info.file_size > limit:
+                yield reject(name, "archive member", "unsafe_archive_member", f"declares {info.file_size} bytes")
+                continue
+            yield InputFile(name, lambda info=info, name=name, limit=limit: _Bounded(archive.open(info), limit, name))
+
+
+# --- Safe streaming XML ---------------------------------------------------------------------------------------
+
+
+def _iter_elements(stream, tag: str, name: str) -> Iterator[Element | dict]:
+    """Yield each complete `tag` element (then free it); a parse failure ends the file with one reject."""
+    depth, stack = 0, []
+    try:
+        for event, elem in DET.iterparse(stream, events=("start", "end"), forbid_dtd=False):
+            if event == "start":
+                depth += 1
+                if depth > MAX_XML_DEPTH:
+                    raise InputError(f"nesting deeper than {MAX_XML_DEPTH} elements")
+                stack.append(elem)
+                continue
+            depth -= 1
+            stack.pop()
+            if elem.tag == tag:
+                yield elem
+                elem.clear()
+                if stack:
+                    stack[-1].remove(elem)
+    except DefusedXmlException as err:
+        yield reject(name, "document", "unsafe_xml", f"refused: {type(err).__name__} ({err})")
+    except ParseError as err:
+        yield reject(name, f"line {err.position[0]} column {err.position[1]}", "malformed_xml", str(err))
+    except InputError as err:
+        yield reject(name, "document", "unsafe_xml", str(err))
+
+
+def _text(elem: Element | None) -> str | None:
+    if elem is None or elem.text is None:
+        return None
+    return elem.text.strip() or None
+
+
+def _euipo_record(tm: Element, name: str, index: int) -> dict:
+    ns = EUIPO_NS
+    number = _text(tm.find(f"{ns}ApplicationNumber"))
+    gs, codes = [], []
+    for desc in tm.iter(f"{ns}ClassDescription"):
+        code = _text(desc.find(f"{ns}ClassNumber"))
+        codes.append(code or "")
+        texts = {d.get("languageCode"): _text(d) for d in desc.findall(f"{ns}GoodsServicesDescription")}
+        text = texts.get("en") or next((t for t in texts.values() if t), None)
+        if text:
+            gs.append({"code": code, "text": text})
+    owners = [
+        {"id": ident, "name": None}
+        for key in tm.iter(f"{ns}ApplicantKey")
+        if (ident := _text(key.find(f"{ns}Identifier")))
+    ]
+    locator = f"TradeMark #{index}" + (f" ({number})" if number else "")
+    return raw_record(
+        name,
+        locator,
+        application_number=number,
+        filing_date=_text(tm.find(f"{ns}ApplicationDate")),
+        class_codes=codes,
+        goods_services=gs,
+        owners=owners,
+    )
+
+
+def _uspto_owners(case: Element) -> list[dict]:
+    owners = []
+    for owner in case.iter("case-file-owner"):
+        party = _text(owner.find("party-type")) or "99"
+        group = int(party) // 10 if party.isdigit() else 99
+        owners.append((group, _text(owner.find("party-name"))))
+    if not owners:
+        return []
+    first = min(group for group, _ in owners)
+    return [{"id": None, "name": n} for group, n in owners if group == first and n]
+
+
+def _uspto_record(case: Element, name: str, index: int) -> dict:
+    number = _text(case.find("serial-number"))
+    gs = []
+    for statement in case.iter("case-file-statement"):
+        match = _GS_CODE.match(_text(statement.find("type-code")) or "")
+        if match and (text := _text(statement.find("text"))):
+            gs.append({"code": match.group(1), "text": text})
+    return raw_record(
+        name,
+        f"case-file #{index}" + (f" ({number})" if number else ""),
+        application_number=number,
+        filing_date=_text(case.find("case-file-header/filing-date")),
+        class_codes=[_text(c) or "" for c in case.iter("international-code")],
+        goods_services=gs,
+        owners=_uspto_owners(case),
+    )
+
+
+def _read_xml(path: Path, tag: str, to_record) -> Iterator[dict]:
+    for item in iter_input_files(path, (".xml",)):
+        if isinstance(item, dict):
+            yield item
+            continue
+        try:
+            stream = item.open()
+        except OSError as err:
+            yield reject(item.name, "file", "unreadable_file", str(err))
+            continue
+        with stream:
+            index = 0
+            for elem in _iter_elements(stream, tag, item.name):
+                if isinstance(elem, dict):
+                    yield elem
+                else:
+                    index += 1
+                    yield to_record(elem, item.name, index)
+
+
+def read_euipo(path: Path) -> Iterator[dict]:
+    """Raw records of the EUIPO trade mark XML files under `path` (file, folder or zip)."""
+    return _read_xml(path, f"{EUIPO_NS}TradeMark", _euipo_record)
+
+
+def read_uspto_xml(path: Path) -> Iterator[dict]:
+    """Raw records of USPTO trademark daily XML v2.0 files under `path` (file, folder or zip)."""
+    return _read_xml(path, "case-file", _uspto_record)
+
+
+# --- JSONL --------------------------------------------------------------------------------------------------
+
+
+def _as_list(value, sep: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None]
+    return [part for part in re.split(sep, str(value)) if part.strip()]
+
+
+def read_jsonl(path: Path, mapping: ColumnMapping | None = None) -> Iterator[dict]:
+    """Raw records of JSON Lines files under `path`, one object per line (`mapping` names the keys)."""
+    m = mapping or ColumnMapping()
+    for item in iter_input_files(path, (".jsonl", ".json", ".ndjson")):
+        if isinstance(item, dict):
+            yield item
+            continue
+        with item.open() as stream:
+            for line_no, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                locator = f"line {line_no}"
+                try:
+                    obj = json.loads(line.decode("utf-8"))
+                except UnicodeDecodeError as err:
+                    yield reject(item.name, locator, "bad_encoding", f"not UTF-8: {err.reason} at byte {err.start}")
+                    continue
+                except json.JSONDecodeError as err:
+                    yield reject(item.name, locator, "malformed_record", f"invalid JSON: {err.msg}")
+                    continue
+                if not isinstance(obj, dict):
+                    yield reject(
+                        item.name, locator, "malformed_record", f"expected an object, got {type(obj).__name__}"
+                    )
+                    continue
+                names = _as_list(obj.get(m.owner), r"\|")
+                ids = _as_list(obj.get(m.owner_id), r"\|") if m.owner_id else []
+                owners = [{"id": None, "name": n.strip()} for n in names] or [
+                    {"id": i.strip(), "name": None} for i in ids
+                ]
+                number, date, text = obj.get(m.application_number), obj.get(m.filing_date), obj.get(m.goods_services)
+                yield raw_record(
+                    item.name,
+                    locator,
+                    application_number=None if number is None else str(number),
+                    filing_date=None if date is None else str(date),
+                    class_codes=_as_list(obj.get(m.nice_classes), r"[\s,;|]+"),
+                    goods_services=[{"code": None, "text": str(text)}] if text else [],
+                    owners=owners,
+                )

@@ -1,0 +1,196 @@
+"""The dataset card of the firm trademark sequence dataset, built from a `BuildReport`.
+
+`DatasetCardData` carries the YAML: `configs` (data files per split, `default: true` on `sequences`),
+`dataset_info` (typed features and split sizes), license, task categories, size category. The body is
+`templates/dataset_card.md`; the Nice class frequency plot is a PNG written next to it. Everything is a pure
+function of the build, so rebuilding unchanged data gives byte-identical files (and no new Hub commit).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from dataset_builder.schema import DATASET_NAME, FILINGS_FEATURES, NUM_NICE_CLASSES, SEQUENCES_FEATURES, SPLITS
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = Path(__file__).parent / "templates" / "dataset_card.md"
+PLOT_PATH = "images/nice_class_frequency.png"
+CONFIGS = {"sequences": SEQUENCES_FEATURES, "filings": FILINGS_FEATURES}
+REQUIRED_SECTIONS = ("## How to load", "## Dataset structure", "## Statistics", "## Provenance and processing")
+SOURCE_DESCRIPTIONS = {
+    "synthetic": "synthetic data from `dataset_builder.synthetic` (no real filing)",
+    "euipo": "EUIPO open data, EU trade mark XML (EM-TM-TradeMark-V3); reuse allowed with credit to the EUIPO",
+    "uspto-xml": "USPTO trademark daily XML v2.0 (US government work, public domain)",
+    "uspto-csv": "USPTO Trademark Case Files Dataset (US government work, public domain)",
+    "csv": "CSV files supplied by the builder's user",
+    "parquet": "Parquet files supplied by the builder's user",
+    "jsonl": "JSON Lines files supplied by the builder's user",
+}
+LICENSES = {  # source: (license id, name, link, text)
+    "synthetic": ("cc0-1.0", None, None, "CC0 1.0: the synthetic data is dedicated to the public domain."),
+    "euipo": (
+        "other",
+        "euipo-open-data",
+        "https://euipo.europa.eu/ohimportal/en/open-data",
+        "EUIPO open data: reuse is allowed with credit to the EUIPO as the source.",
+    ),
+    "uspto-xml": ("other", "us-government-work", None, "USPTO data is a US government work (public domain)."),
+    "uspto-csv": ("other", "us-government-work", None, "USPTO data is a US government work (public domain)."),
+}
+
+
+class CardValidationError(ValueError):
+    """The generated dataset card is incomplete or its metadata does not round-trip."""
+
+
+def _size_category(n: int) -> str:
+    for bound, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if n < bound:
+            return label
+    return "1M<n<10M" if n < 10_000_000 else "10M<n<100M"
+
+
+def _dataset_info(repo: Path, report) -> list[dict]:
+    import datasets
+
+    infos = []
+    for config, features in CONFIGS.items():
+        counts = report.firms if config == "sequences" else report.filings
+        splits, download = datasets.SplitDict(), 0
+        for split in SPLITS:
+            files = sorted((repo / "data" / config).glob(f"{split}-*.parquet"))
+            num_bytes = 0
+            for f in files:
+                meta = pq.ParquetFile(f).metadata
+                num_bytes += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+                download += f.stat().st_size
+            splits.add(datasets.SplitInfo(split, num_bytes=num_bytes, num_examples=counts[split]))
+        info = datasets.DatasetInfo(
+            features=features,
+            splits=splits,
+            download_size=download,
+            dataset_size=sum(s.num_bytes for s in splits.values()),
+        )
+        infos.append({"config_name": config, **info._to_yaml_dict()})
+    return infos
+
+
+def _configs() -> list[dict]:
+    return [
+        {
+            "config_name": config,
+            "data_files": [{"split": s, "path": f"data/{config}/{s}-*.parquet"} for s in SPLITS],
+            **({"default": True} if config == "sequences" else {}),
+        }
+        for config in CONFIGS
+    ]
+
+
+def write_class_plot(class_frequency: dict[str, int], path: Path) -> Path:
+    """Bar chart of filings per Nice class (deterministic PNG bytes: no software/date metadata, fixed size)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    classes = list(range(1, NUM_NICE_CLASSES + 1))
+    counts = [class_frequency.get(str(c), 0) for c in classes]
+    fig, ax = plt.subplots(figsize=(10, 3.2), dpi=100)
+    ax.bar(classes, counts, color=["#3b6ea5" if c <= 34 else "#d9822b" for c in classes])
+    ax.set_xticks(classes, [str(c) for c in classes], fontsize=7)
+    ax.set_xlim(0.3, NUM_NICE_CLASSES + 0.7)
+    ax.set_xlabel("Nice class (1-34 goods, 35-45 services)")
+    ax.set_ylabel("filings")
+    ax.set_title("Filings per Nice class")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def build_dataset_card(report, repo_id: str | None = None) -> DatasetCard:
+    """The card for a build (`dataset_builder.build.BuildReport`); `repo_id` goes into the usage snippet."""
+    from dataset_builder.build import REJECT_REASONS
+    from hub_release import __version__
+
+    repo = Path(report.out_dir) / "repo"
+    repo_id = repo_id or f"ORG/{DATASET_NAME}"
+    license_id, license_name, license_link, license_text = LICENSES.get(
+        report.source, ("unknown", None, None, "The license of the input data applies; the builder adds none.")
+    )
+    synthetic = report.source == "synthetic"
+    card_data = DatasetCardData(
+        pretty_name="Firm trademark sequences" + (" (synthetic)" if synthetic else ""),
+        language=["en"],
+        license=license_id,
+        task_categories=["fill-mask", "time-series-forecasting"],
+        size_categories=[_size_category(sum(report.firms.values()))],
+        source_datasets=["original"] if synthetic else None,
+        tags=["trademarks", "nice-classification", "firms", "market2vec", "marketbert"]
+        + (["synthetic"] if synthetic else []),
+        configs=_configs(),
+        dataset_info=_dataset_info(repo, report),
+        **({"license_name": license_name} if license_name else {}),
+        **({"license_link": license_link} if license_link else {}),
+    )
+    card = DatasetCard.from_template(
+        card_data,
+        template_path=str(TEMPLATE),
+        pretty_name=card_data.pretty_name,
+        repo_id=repo_id,
+        synthetic=synthetic,
+        seed=report.seed,
+        n_firms=(report.synthetic or {}).get("n_firms"),
+        min_filings=report.min_filings,
+        splits=SPLITS,
+        firms=report.firms,
+        filings=report.filings,
+        total_firms=sum(report.firms.values()),
+        total_filings=sum(report.filings.values()),
+        stats=report.stats,
+        plot_path=PLOT_PATH,
+        source=report.source,
+        source_description=SOURCE_DESCRIPTIONS[report.source],
+        inputs=[Path(p).name for p in report.inputs],
+        version=__version__,
+        records_read=report.records_read,
+        records_kept=report.records_kept,
+        records_rejected=report.records_rejected,
+        rejected_by_reason=dict(sorted(report.rejected_by_reason.items())),
+        dropped_class_codes=report.dropped_class_codes,
+        reason_descriptions=REJECT_REASONS,
+        license_text=license_text,
+    )
+    check_dataset_card(card)
+    return card
+
+
+def check_dataset_card(card: DatasetCard) -> None:
+    """Offline checks: metadata round-trips, both configs listed with all splits, required sections present."""
+    parsed = DatasetCard(str(card))
+    configs = {c["config_name"]: c for c in parsed.data.to_dict().get("configs", [])}
+    if set(configs) != set(CONFIGS) or not configs["sequences"].get("default"):
+        raise CardValidationError(f"Card configs must be {list(CONFIGS)} with `sequences` default; got {configs}.")
+    for name, config in configs.items():
+        if {f["split"] for f in config["data_files"]} != set(SPLITS):
+            raise CardValidationError(f"Config {name!r} must list data files for {SPLITS}.")
+    missing = [s for s in REQUIRED_SECTIONS if s not in parsed.text]
+    if missing:
+        raise CardValidationError(f"Card is missing section(s) {missing}.")
+
+
+def write_dataset_card(report, repo_id: str | None = None) -> Path:
+    """Write `README.md` and the class-frequency plot into the build's `repo/` folder; returns the README path."""
+    repo = Path(report.out_dir) / "repo"
+    write_class_plot(report.stats["class_frequency"], repo / PLOT_PATH)
+    card = build_dataset_card(report, repo_id)
+    path = repo / "README.md"
+    path.write_text(str(card) if str(card).endswith("\n") else f"{card}\n", encoding="utf-8")
+    logger.info("Wrote the dataset card %s", path)
+    return path

@@ -1,0 +1,331 @@
+"""Readers and validation on the real samples and on hand-written bad and hostile inputs.
+
+Every input record must end up kept or in rejects.jsonl (read = kept + rejected); nothing crashes; a wholly
+unreadable input is one clear error naming the file; hostile XML/zip input reads no local file and writes nothing
+outside the output folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from dataset_builder.build import build_dataset
+from dataset_builder.readers import ColumnMapping, InputError
+
+SAMPLES = Path("/work/shared/data")
+FIXTURES = Path(__file__).parent / "fixtures" / "dataset"
+needs_samples = pytest.mark.skipif(not SAMPLES.exists(), reason="real samples not available")
+
+
+def rows(out: Path, config: str) -> list[dict]:
+    """All rows of a config, every split, in file order."""
+    files = sorted((out / "repo" / "data" / config).glob("*.parquet"))
+    return [r for f in files for r in pq.read_table(f).to_pylist()]
+
+
+def rejects(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+
+
+def build(tmp_path: Path, source: str, inputs, **kwargs):
+    return build_dataset(tmp_path / "out", source=source, inputs=inputs, write_card=False, **kwargs)
+
+
+# --- Real samples ---------------------------------------------------------------------------------------------
+
+
+@needs_samples
+def test_euipo_sample(tmp_path):
+    report = build(tmp_path, "euipo", [SAMPLES / "euipo_sample"])
+    assert (report.records_read, report.records_kept, report.records_rejected) == (12, 10, 2)
+    assert report.rejected_by_reason == {"missing_owner": 1, "firm_below_min_filings": 1}
+    firms = {r["firm_id"]: r for r in rows(tmp_path / "out", "sequences")}
+    assert sorted(firms) == ["euipo:343794", "euipo:442287"]
+    mowers = firms["euipo:343794"]
+    assert mowers["firm_name"] == "343794" and mowers["n_filings"] == 4
+    assert [f["application_number"] for f in mowers["filings"]] == ["018224164", "018224172", "018224918", "018224919"]
+    first = mowers["filings"][0]
+    assert first == {
+        "application_number": "018224164",
+        "filing_date": dt.date(2020, 4, 9),
+        "nice_classes": [7],
+        "terms": ["lawnmowers [machines]"],
+        "goods_services": "Class 7: Lawnmowers [machines]",
+    }
+    assert mowers["oracle_last_filing_class_probs"] is None
+    assert [f["nice_classes"] for f in firms["euipo:442287"]["filings"]] == [[9], [18], [26], [45], [25], [42]]
+    assert {r["reason"]: r["locator"] for r in rejects(tmp_path / "out")} == {
+        "missing_owner": "TradeMark #1 (018222204)",
+        "firm_below_min_filings": "TradeMark #1 (018226259)",
+    }
+
+
+@needs_samples
+def test_euipo_sample_two_owners_belong_to_each(tmp_path):
+    report = build(tmp_path, "euipo", [SAMPLES / "euipo_sample"], min_filings=1)
+    assert (report.records_read, report.records_kept, report.records_rejected) == (12, 11, 1)
+    filings = rows(tmp_path / "out", "filings")
+    assert len(filings) == 12
+    shared = sorted((r["firm_id"], r["goods_services"]) for r in filings if r["application_number"] == "018226259")
+    text = "Class 12: Scooters; Push scooters [vehicles]; Class 25: Clothing; Clothing for sports"
+    assert shared == [("euipo:1080311", text), ("euipo:911029", text)]
+    assert all(r["source"] == "euipo" for r in filings)
+
+
+@needs_samples
+def test_uspto_xml_sample(tmp_path):
+    report = build(tmp_path, "uspto-xml", [SAMPLES / "uspto_sample" / "seed.xml"], min_filings=1)
+    assert (report.records_read, report.records_kept, report.records_rejected) == (11, 11, 0)
+    firms = {r["firm_id"]: r for r in rows(tmp_path / "out", "sequences")}
+    assert sorted(firms) == [
+        "audion-elektro", "bell-and-gossett", "carboline", "celanese-corporation-of-america", "northam-warren",
+        "rock-creek-ginger-ale", "solenis-technologies", "tusimple", "united-states-envelope",
+    ]  # fmt: skip
+    tusimple = firms["tusimple"]
+    assert [(f["application_number"], f["filing_date"]) for f in tusimple["filings"]] == [
+        ("87310367", dt.date(2017, 1, 23)),
+        ("87703889", dt.date(2017, 11, 30)),  # same day: ordered by application number
+        ("87703896", dt.date(2017, 11, 30)),
+    ]
+    first = tusimple["filings"][0]
+    assert first["nice_classes"] == [9, 12, 39, 42]
+    assert first["goods_services"].startswith("Class 9: Computer software, computer software applications")
+    assert "; Class 12: Autonomous land vehicles" in first["goods_services"]
+    assert first["terms"][:3] == ["computer software", "computer software applications", "operating systems"]
+    # The applicant at filing, not later assignees (Northam Warren filed; Revlon/Cutex came later).
+    assert firms["northam-warren"]["firm_name"] == "NORTHAM WARREN CORPORATION"
+    assert firms["northam-warren"]["filings"][0]["filing_date"] == dt.date(1918, 7, 11)
+    assert firms["carboline"]["filings"][0]["nice_classes"] == [1, 2, 3, 19]
+
+
+@needs_samples
+def test_uspto_sample_min_filings(tmp_path):
+    report = build(tmp_path, "uspto-xml", [SAMPLES / "uspto_sample"])
+    assert (report.records_read, report.records_kept, report.records_rejected) == (11, 3, 8)
+    assert report.rejected_by_reason == {"firm_below_min_filings": 8}
+    assert report.firms_below_min_filings == 8
+    assert [r["firm_id"] for r in rows(tmp_path / "out", "sequences")] == ["tusimple"]
+
+
+# --- Hand-written bad input ----------------------------------------------------------------------------------
+
+
+def test_euipo_bad_values_and_hostile_xml(tmp_path):
+    report = build(tmp_path, "euipo", [FIXTURES / "euipo_bad"])
+    assert (report.records_read, report.records_kept, report.records_rejected) == (14, 3, 11)
+    assert report.rejected_by_reason == {
+        "date_out_of_range": 1, "duplicate_filing": 1, "firm_below_min_filings": 1, "invalid_date": 1,
+        "malformed_xml": 1, "missing_application_number": 1, "missing_date": 1, "missing_owner": 1,
+        "no_valid_class": 1, "unsafe_xml": 2,
+    }  # fmt: skip
+    assert report.dropped_class_codes == {"46": 1}
+    got = {(Path(r["source_file"]).name, r["locator"], r["reason"]) for r in rejects(tmp_path / "out")}
+    assert ("b_bad_values.xml", "TradeMark #3 (000000006)", "no_valid_class") in got
+    assert ("c_truncated.xml", "line 15 column 28", "malformed_xml") in got
+    assert ("d_xxe.xml", "document", "unsafe_xml") in got and ("e_laughs.xml", "document", "unsafe_xml") in got
+    bad_classes = next(r for r in rejects(tmp_path / "out") if r["reason"] == "no_valid_class")
+    assert bad_classes["detail"] == "class codes [0, A, 200, 9a]"
+    filings = rows(tmp_path / "out", "filings")
+    assert sorted((r["firm_id"], r["application_number"]) for r in filings) == [
+        ("euipo:100", "000000001"), ("euipo:100", "000000002"), ("euipo:200", "000000002"), ("euipo:200", "000000003"),
+    ]  # fmt: skip
+    first = next(r for r in filings if r["application_number"] == "000000001")
+    assert first["nice_classes"] == [9] and first["terms"] == ["computer software", "smartphones"]
+    saas = next(r for r in filings if r["application_number"] == "000000003")
+    assert saas["goods_services"] == "Class 42: Software as a service [SaaS], cloud computing"  # English, not French
+    assert "root:" not in json.dumps(filings, default=str) + (tmp_path / "out" / "rejects.jsonl").read_text()
+
+
+def test_uspto_bad_values(tmp_path):
+    report = build(tmp_path, "uspto-xml", [FIXTURES / "uspto_bad.xml"])
+    assert (report.records_read, report.records_kept, report.records_rejected) == (6, 3, 3)
+    assert report.rejected_by_reason == {"invalid_date": 1, "missing_owner": 1, "no_valid_class": 1}
+    assert report.dropped_class_codes == {"A": 1}
+    firms = {r["firm_id"]: r for r in rows(tmp_path / "out", "sequences")}
+    assert {k: [f["application_number"] for f in v["filings"]] for k, v in firms.items()} == {
+        "acme-widgets": ["80000001", "80000002"],
+        "beta": ["80000002", "80000003"],  # co-applicant of 80000002; the later assignee Gamma is not an owner
+    }
+    assert firms["acme-widgets"]["firm_name"] in {"Acme Widgets, Inc.", "ACME WIDGETS INC"}
+    assert firms["acme-widgets"]["filings"][0]["goods_services"] == (
+        "Class 9: Computer software, smartphones; Class 42: Cloud computing"
+    )
+
+
+CSV_BAD = (
+    b"application_number,filing_date,nice_classes,owner,goods_services\n"
+    b'C1,2020-01-01,9;42,Acme Widgets Inc.,"Class 9: Software; Class 42: SaaS"\n'
+    b"C2,2020-02-01,09,ACME WIDGETS INC,Class 9: Smartphones\n"
+    b"C3,2020-03-01,9,Bad \xff\xfe name,x\n"
+    b"C4,2020-04-01,9,Foo,too,many\n"
+    b"C5,not a date,9,Acme Widgets,x\n"
+    b"C6,,9,Acme Widgets,x\n"
+    b"C7,2020-05-01,46,Acme Widgets,x\n"
+    b"C8,2020-05-01,9,,x\n"
+    b"C1,2020-01-01,9,Acme Widgets,duplicate\n"
+    b"C9,2020-06-01,25,Solo Ltd,x\n"
+    b'C10,2020-07-01,9,"Acme Wid'  # truncated file: an unterminated quote and no final newline
+)
+
+
+def test_csv_bad_rows(tmp_path):
+    path = tmp_path / "filings.csv"
+    path.write_bytes(CSV_BAD)
+    report = build(tmp_path, "csv", [path])
+    assert (report.records_read, report.records_kept, report.records_rejected) == (11, 2, 9)
+    assert report.rejected_by_reason == {
+        "bad_encoding": 1, "duplicate_filing": 1, "firm_below_min_filings": 1, "invalid_date": 1,
+        "malformed_record": 2, "missing_date": 1, "missing_owner": 1, "no_valid_class": 1,
+    }  # fmt: skip
+    found = {(r["reason"], r["locator"]) for r in rejects(tmp_path / "out")}
+    assert {("bad_encoding", "line 4"), ("malformed_record", "line 5"), ("malformed_record", "line 12")} <= found
+    (firm,) = rows(tmp_path / "out", "sequences")
+    assert firm["firm_id"] == "acme-widgets" and firm["n_filings"] == 2
+    assert firm["filings"][0]["terms"] == ["software", "saas"] and firm["filings"][1]["nice_classes"] == [9]
+
+
+def test_xml_with_bad_encoding_keeps_what_came_before(tmp_path):
+    path = tmp_path / "latin1.xml"
+    good = (FIXTURES / "euipo_bad" / "a_good.xml").read_bytes()
+    path.write_bytes(good.replace(b"Headphones.", b"Caf\xe9 headphones."))  # a Latin-1 byte in a UTF-8 file
+    report = build(tmp_path, "euipo", [path], min_filings=1)
+    assert report.rejected_by_reason == {"malformed_xml": 1}
+    assert [r["application_number"] for r in rows(tmp_path / "out", "filings")] == ["000000001"]
+    assert "not well-formed" in rejects(tmp_path / "out")[0]["detail"]
+
+
+def test_jsonl_bad_lines(tmp_path):
+    path = tmp_path / "filings.jsonl"
+    good = {"application_number": "J1", "filing_date": "2020-01-01", "nice_classes": [9, 42], "owner": "Acme GmbH"}
+    lines = [
+        json.dumps(good).encode(),
+        json.dumps({**good, "application_number": "J2", "nice_classes": "9", "goods_services": "Software"}).encode(),
+        b'{"application_number": "J3", "filing_date": ',  # truncated
+        b"[1, 2]",
+        b'{"application_number": "J4", "owner": "Bad \xff"}',
+        json.dumps({**good, "application_number": "J5", "owner": None, "owner_id": "77"}).encode(),
+        json.dumps({**good, "application_number": "J6", "nice_classes": ["A", "200"]}).encode(),
+    ]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    report = build(tmp_path, "jsonl", [path], min_filings=1)
+    assert (report.records_read, report.records_kept, report.records_rejected) == (7, 3, 4)
+    assert report.rejected_by_reason == {"bad_encoding": 1, "malformed_record": 2, "no_valid_class": 1}
+    assert [r["locator"] for r in rejects(tmp_path / "out")] == ["line 3", "line 4", "line 5", "line 7"]
+    assert sorted(r["firm_id"] for r in rows(tmp_path / "out", "sequences")) == ["acme", "jsonl:77"]
+
+
+def test_column_mapping(tmp_path):
+    path = tmp_path / "custom.csv"
+    path.write_text("No,Date,Classes,Applicant,Text\nX1,2001-01-01,9,Zeta AG,Software\nX2,2002-01-01,42,Zeta,SaaS\n")
+    mapping = ColumnMapping.from_pairs(
+        ["application_number=No", "filing_date=Date", "nice_classes=Classes", "owner=Applicant", "goods_services=Text"]
+    )
+    report = build(tmp_path, "csv", [path], mapping=mapping)
+    assert report.records_kept == 2
+    assert [f["terms"] for f in rows(tmp_path / "out", "sequences")[0]["filings"]] == [["software"], ["saas"]]
+    with pytest.raises(ValueError, match="Invalid column mapping 'colour=x'"):
+        ColumnMapping.from_pairs(["colour=x"])
+    with pytest.raises(InputError, match=r"custom.csv: missing column\(s\) \['application_number'"):
+        build(tmp_path, "csv", [path])
+
+
+# --- Wholly unreadable input --------------------------------------------------------------------------------
+
+
+def test_wholly_unreadable_inputs_name_the_file(tmp_path):
+    garbage = tmp_path / "garbage.xml"
+    garbage.write_bytes(b"\x00\x01not xml at all\xff")
+    with pytest.raises(InputError, match=r"garbage.xml: no readable record \(.*garbage.xml: .*\)"):
+        build(tmp_path, "euipo", [garbage])
+    with pytest.raises(InputError, match="missing.xml: no such file"):
+        build(tmp_path, "uspto-xml", [tmp_path / "missing.xml"])
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="empty.csv: empty file"):
+        build(tmp_path, "csv", [empty])
+    notzip = tmp_path / "broken.zip"
+    notzip.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(InputError, match="broken.zip: not a readable zip"):
+        build(tmp_path, "euipo", [notzip])
+    with pytest.raises(ValueError, match="needs at least one input"):
+        build_dataset(tmp_path / "o", source="euipo")
+    with pytest.raises(ValueError, match="Unknown source 'xls'"):
+        build_dataset(tmp_path / "o", source="xls")
+
+
+# --- Hostile archives and XML ---------------------------------------------------------------------------------
+
+
+def _euipo_xml(number: str, applicant: str = "1") -> bytes:
+    return (
+        (FIXTURES / "euipo_bad" / "a_good.xml")
+        .read_bytes()
+        .replace(b"000000001", number.encode())
+        .replace(b"<Identifier>100</Identifier>", f"<Identifier>{applicant}</Identifier>".encode())
+    )
+
+
+def test_zip_traversal_and_bomb_are_refused(tmp_path):
+    archive = tmp_path / "in" / "batch.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("ok/one.xml", _euipo_xml("000000101"))
+        z.writestr("../escape.xml", _euipo_xml("000000102"))
+        z.writestr("/etc/absolute.xml", _euipo_xml("000000103"))
+        z.writestr("bomb.xml", b"<a>" + b" " * (64 << 20) + b"</a>")  # 64 MiB of spaces, ~64 KiB compressed
+        z.writestr("notes.txt", b"ignored")
+    report = build(tmp_path, "euipo", [archive.parent])
+    assert report.rejected_by_reason.get("unsafe_archive_member") == 3
+    assert report.records_read == report.records_kept + report.records_rejected
+    assert {r["application_number"] for r in rows(tmp_path / "out", "filings")} == {
+        "000000101",
+        "000000002",
+        "000000003",
+    }
+    assert not (tmp_path / "escape.xml").exists() and not list(tmp_path.glob("**/escape.xml"))
+    details = {r["source_file"].split("!")[-1]: r["detail"] for r in rejects(tmp_path / "out")}
+    assert "leaves the archive" in details["../escape.xml"] and "absolute" in details["/etc/absolute.xml"]
+
+
+def test_zip_member_that_lies_about_its_size(tmp_path, monkeypatch):
+    from dataset_builder import readers
+
+    monkeypatch.setattr(readers, "MAX_INFLATE_RATIO", 1)  # every compressible member now exceeds its bound
+    archive = tmp_path / "lying.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("good.xml", _euipo_xml("000000201"))
+        z.writestr("big.xml", b"<a>" + b" " * (4 << 20) + b"</a>")
+    report = build(tmp_path, "euipo", [archive])
+    assert report.rejected_by_reason == {"unsafe_archive_member": 1}  # big.xml declares too much; good.xml is small
+    with zipfile.ZipFile(archive) as z, z.open("big.xml") as raw:
+        bounded = readers._Bounded(raw, 1 << 20, "lying.zip!big.xml")
+        with pytest.raises(InputError, match="inflates beyond 1048576 bytes"):
+            io.BufferedReader(bounded).read()
+
+
+def test_deep_nesting_and_external_dtd(tmp_path):
+    deep = tmp_path / "deep.xml"
+    deep.write_bytes(
+        _euipo_xml("000000301").replace(b"</Transaction>", b"<x>" * 5000 + b"</x>" * 5000 + b"</Transaction>")
+    )
+    dtd = tmp_path / "dtd.xml"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    dtd.write_bytes(
+        _euipo_xml("000000401").replace(
+            b"<Transaction ", f'<!DOCTYPE Transaction SYSTEM "file://{secret}">\n<Transaction '.encode(), 1
+        )
+    )
+    report = build(tmp_path, "euipo", [deep, dtd], min_filings=1)
+    assert report.rejected_by_reason.get("unsafe_xml", 0) == 1  # the nesting; the external DTD is never loaded
+    reject = next(r for r in rejects(tmp_path / "out") if r["reason"] == "unsafe_xml")
+    assert reject["source_file"].endswith("deep.xml") and "nesting deeper than" in reject["detail"]
+    assert "000000401" in {r["application_number"] for r in rows(tmp_path / "out", "filings")}
+    assert "TOP-SECRET" not in json.dumps(rows(tmp_path / "out", "filings"), default=str)
