@@ -54,14 +54,14 @@ class HubSection:
 @dataclass
 class DatasetSection:
     name: str = "firm-trademark-sequences"
-    source: str = "synthetic"  # synthetic | euipo | uspto-xml | uspto-csv | csv | jsonl
+    source: str = "synthetic"  # synthetic | euipo | uspto-xml | uspto-csv | csv | parquet | jsonl
     inputs: list[str] = field(default_factory=list)  # files/folders for the non-synthetic sources
     n_firms: int = 4000  # synthetic only
     min_filings: int = 2
 
     def __post_init__(self) -> None:
         _check_name("dataset.name", self.name)
-        sources = ("synthetic", "euipo", "uspto-xml", "uspto-csv", "csv", "jsonl")
+        sources = ("synthetic", "euipo", "uspto-xml", "uspto-csv", "csv", "parquet", "jsonl")
         _check(self.source in sources, "dataset.source", self.source, f"one of {', '.join(sources)}")
         _check(self.source == "synthetic" or bool(self.inputs), "dataset.inputs", self.inputs, "input paths")
         _check(self.n_firms >= 10, "dataset.n_firms", self.n_firms, "an integer >= 10")
