@@ -1,0 +1,116 @@
+"""TwinTransition labelled data, config, metric module, baselines and input checks (no training)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from twin_transition.baselines import keyword_rule, tfidf_logreg
+from twin_transition.config import TwinConfig
+from twin_transition.evaluation import compute_metrics
+from twin_transition.inputs import filing_text, non_english_reason, validate_texts
+from twin_transition.labelled_data import (
+    DATA_DIR,
+    label_counts,
+    label_view,
+    load_labelled_data,
+    sample_per_class,
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_labelled_data()
+
+
+def test_labelled_data_has_enough_examples_and_hard_negatives(data):
+    counts = label_counts(data)
+    for label in ("green", "digital"):
+        positives = counts["train"][label][label] + counts["test"][label][label]
+        assert positives >= 150, f"{label}: only {positives} positive examples"
+        # The learning curve needs 64 examples of each class in the train split.
+        assert min(counts["train"][label].values()) >= 64
+    categories = Counter(data["train"]["category"]) + Counter(data["test"]["category"])
+    assert categories["hard_negative_green"] >= 50 and categories["hard_negative_digital"] >= 50
+    for row in data["train"]:
+        if row["category"].startswith("hard_negative"):
+            assert row["green"] == 0 and row["digital"] == 0, row
+
+
+def test_split_is_fixed_and_disjoint(data):
+    train_texts = {t.lower() for t in data["train"]["text"]}
+    test_texts = {t.lower() for t in data["test"]["text"]}
+    assert not train_texts & test_texts
+    assert data["train"][0]["id"] == "tt-train-0000"
+    assert all(row_id.startswith("tt-test-") for row_id in data["test"]["id"])
+    # Trademark style: semicolon-separated terms.
+    assert sum(";" in t for t in data["train"]["text"]) / len(data["train"]) > 0.95
+
+
+def test_bad_record_names_file_and_line(tmp_path):
+    good = (DATA_DIR / "train.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    (tmp_path / "test.jsonl").write_text("\n".join(good[:1]) + "\n", encoding="utf-8")
+    bad = json.loads(good[2]) | {"green": 2}
+    (tmp_path / "train.jsonl").write_text("\n".join(good[1:2] + [json.dumps(bad)]) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"train\.jsonl:2: 'green' must be 0 or 1, got 2"):
+        load_labelled_data(tmp_path)
+    (tmp_path / "train.jsonl").write_text(good[1] + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"train\.jsonl:2: not valid JSON"):
+        load_labelled_data(tmp_path)
+    (tmp_path / "train.jsonl").write_text(good[0] + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="already used in split 'train'"):
+        load_labelled_data(tmp_path)
+
+
+def test_sample_per_class_is_balanced_and_reproducible(data):
+    view = label_view(data["train"], "digital")
+    assert view.features["label"].names == ["not_digital", "digital"]
+    sample = sample_per_class(view, 16, seed=3)
+    assert Counter(sample["label"]) == {0: 16, 1: 16}
+    assert sample["id"] == sample_per_class(view, 16, seed=3)["id"]
+    assert sample["id"] != sample_per_class(view, 16, seed=4)["id"]
+    with pytest.raises(ValueError, match="only 88"):
+        sample_per_class(view, 100, seed=0)
+
+
+def test_metric_module_exact_values():
+    metrics = compute_metrics([1, 0, 1, 0], [1, 0, 0, 0])
+    assert metrics == pytest.approx(
+        {"accuracy": 0.75, "f1": 2 / 3, "precision": 0.5, "recall": 1.0, "mcc": 0.5**0.5 * (2 / 3) ** 0.5}
+    )
+    assert compute_metrics([0, 0], [1, 0]) == {"accuracy": 0.5, "f1": 0.0, "precision": 0.0, "recall": 0.0, "mcc": 0.0}
+    with pytest.raises(ValueError, match="binary labels"):
+        compute_metrics([2], [1])
+
+
+def test_baselines():
+    texts = ["Computer software; data processing", "Solar panels; wind turbines", "Bread; cakes"]
+    assert keyword_rule(texts, "digital") == [1, 0, 0]
+    assert keyword_rule(texts, "green") == [0, 1, 0]
+    predictions = tfidf_logreg(texts[:2] * 2, [1, 0, 1, 0], ["software for data", "wind turbines"])
+    assert predictions == [1, 0]
+
+
+def test_config_rejects_unknown_and_bad_values(tmp_path):
+    path = tmp_path / "cfg.json"
+    path.write_text(json.dumps({"max_steps": 10, "epochs": 3}), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"Unknown TwinConfig key\(s\) \['epochs'\]"):
+        TwinConfig.from_json(path)
+    with pytest.raises(ValueError, match="sampling_strategy must be one of"):
+        TwinConfig(sampling_strategy="random")
+    path.write_text(json.dumps({"max_steps": 10}), encoding="utf-8")
+    assert TwinConfig.from_json(path, seed=7) == TwinConfig(max_steps=10, seed=7)
+
+
+def test_input_checks():
+    with pytest.raises(ValueError, match="Text #1 is empty"):
+        validate_texts(["Computer software", "   "])
+    with pytest.raises(ValueError, match="Text #0 is a NoneType"):
+        validate_texts([None])
+    assert non_english_reason("Computer software; installation of solar panels") is None
+    assert non_english_reason("Computersoftware; Datenverarbeitung für die Industrie und den Handel") is not None
+    assert non_english_reason("计算机软件；数据处理") == "mostly non-Latin script"
+    assert filing_text("Class 9: Computer software; Class 42: SaaS") == "Computer software; SaaS"
+    assert filing_text(None) == ""

@@ -1,0 +1,118 @@
+"""Applying the TwinTransition classifiers to the `filings` config: per-filing scores and firm trajectories."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from datasets import Dataset, DatasetDict, load_dataset
+
+from dataset_builder.schema import FILINGS_FEATURES
+from twin_transition.baselines import keyword_rule
+from twin_transition.scoring import (
+    SCORE_FEATURES,
+    TRAJECTORY_FEATURES,
+    firm_trajectories,
+    publish_twin_configs,
+    score_filings,
+)
+
+
+class KeywordModel:
+    """A transparent stand-in with the classifier interface: 0.9 when a guide keyword matches, else 0.2."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.seen: list[str] = []
+
+    def predict_proba(self, texts, batch_size: int = 32) -> np.ndarray:
+        self.seen += texts
+        positive = np.where(np.array(keyword_rule(texts, self.label)) == 1, 0.9, 0.2)
+        return np.stack([1 - positive, positive], axis=1)
+
+
+def filing(firm: str, number: str, date: str, goods_services: str) -> dict:
+    return {
+        "firm_id": firm,
+        "firm_name": firm.upper(),
+        "application_number": number,
+        "filing_date": dt.date.fromisoformat(date),
+        "nice_classes": [9],
+        "terms": [],
+        "goods_services": goods_services,
+        "source": "synthetic",
+    }
+
+
+@pytest.fixture
+def filings() -> Dataset:
+    rows = [
+        filing("acme", "1", "2020-02-01", "Class 9: Solar panels; Class 42: computer software for solar monitoring"),
+        filing("acme", "2", "2020-07-01", "Class 25: Clothing; footwear"),
+        filing("acme", "3", "2021-03-01", "Class 9: Computer software"),
+        filing("acme", "4", "2021-04-01", ""),
+        filing("beta", "5", "2021-01-01", "Class 12: Electric cars; charging stations for electric vehicles"),
+    ]
+    return Dataset.from_list(rows, features=FILINGS_FEATURES)
+
+
+def test_score_filings(filings):
+    models = {"green": KeywordModel("green"), "digital": KeywordModel("digital")}
+    scores = score_filings(filings, models)
+    assert scores.features == SCORE_FEATURES
+    assert scores["application_number"] == ["1", "2", "3", "4", "5"]
+    assert scores["green_prob"] == pytest.approx([0.9, 0.2, 0.2, None, 0.9])
+    assert scores["digital_prob"] == pytest.approx([0.9, 0.2, 0.9, None, 0.2])
+    # The classifiers see the goods/services without the "Class N:" markers, and never an empty text.
+    assert models["green"].seen[0] == "Solar panels; computer software for solar monitoring"
+    assert len(models["green"].seen) == 4
+
+
+def test_firm_trajectories(filings):
+    scores = score_filings(filings, {"green": KeywordModel("green"), "digital": KeywordModel("digital")})
+    trajectories = firm_trajectories(scores)
+    assert trajectories.features == TRAJECTORY_FEATURES
+    rows = {(r["firm_id"], r["year"]): r for r in trajectories}
+    assert list(rows) == [("acme", 2020), ("acme", 2021), ("beta", 2021)]
+    acme20, acme21, beta21 = rows.values()
+    assert (acme20["n_filings"], acme20["n_scored"], acme20["n_green"], acme20["n_digital"], acme20["n_twin"]) == (
+        2, 2, 1, 1, 1,
+    )  # fmt: skip
+    assert acme20["green_share"] == 0.5 and acme20["twin_share"] == 0.5
+    assert acme20["mean_green_prob"] == pytest.approx(0.55)
+    # 2021: one filing without text is counted but not scored.
+    assert (acme21["n_filings"], acme21["n_scored"], acme21["digital_share"], acme21["green_share"]) == (
+        2,
+        1,
+        1.0,
+        0.0,
+    )
+    assert beta21["green_share"] == 1.0 and beta21["digital_share"] == 0.0
+    assert firm_trajectories(scores, threshold=0.95)["n_green"] == [0, 0, 0]
+
+
+def test_bad_inputs(filings):
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['goods_services'\]"):
+        score_filings(filings.remove_columns("goods_services"), {"green": KeywordModel("green")})
+    with pytest.raises(ValueError, match="classifiers must be keyed by"):
+        score_filings(filings, {"blue": KeywordModel("green")})
+    with pytest.raises(ValueError, match="threshold must be in"):
+        firm_trajectories(score_filings(filings, {"green": KeywordModel("green")}), threshold=1.0)
+
+
+def test_publish_twin_configs_adds_dataset_configs(hub, filings, tmp_path):
+    repo = f"{hub.namespace}/twin-scores-{tmp_path.name[-8:].replace('_', '-')}"
+    DatasetDict({"train": filings, "test": filings.select([4])}).push_to_hub(repo, config_name="filings")
+    pushed = publish_twin_configs(
+        load_dataset(repo, "filings", cache_dir=str(tmp_path / "c1")),
+        {"green": KeywordModel("green"), "digital": KeywordModel("digital")},
+        repo,
+    )
+    trajectories = load_dataset(repo, "twin_trajectories", cache_dir=str(tmp_path / "c2"))
+    assert trajectories["train"].to_list() == pushed["twin_trajectories"]["train"].to_list()
+    assert trajectories["test"]["firm_id"] == ["beta"]
+    scores = load_dataset(repo, "twin_scores", split="train", cache_dir=str(tmp_path / "c3"))
+    assert scores["green_prob"] == pytest.approx([0.9, 0.2, 0.2, None, 0.9])
+    # The filings config is still there.
+    assert len(load_dataset(repo, "filings", split="train", cache_dir=str(tmp_path / "c4"))) == 5

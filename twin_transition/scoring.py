@@ -1,0 +1,143 @@
+"""Apply the classifiers to the trademark dataset: per-filing green/digital probabilities, and firm-level
+twin-transition trajectories (share of green/digital filings per year) as extra dataset configs.
+
+Input is the `filings` config of `dataset_builder.schema` (one row per firm and filing, with `goods_services`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Protocol
+
+import numpy as np
+from datasets import Dataset, DatasetDict, Features, Value
+from tqdm.auto import tqdm
+
+from twin_transition.inputs import filing_text
+from twin_transition.labels import LABELS
+
+logger = logging.getLogger(__name__)
+
+SCORES_CONFIG = "twin_scores"
+TRAJECTORIES_CONFIG = "twin_trajectories"
+REQUIRED_COLUMNS = ("firm_id", "application_number", "filing_date", "goods_services")
+
+# Config `twin_scores`: one row per row of `filings`; probabilities are null when a filing has no English text.
+SCORE_FEATURES = Features(
+    {
+        "firm_id": Value("string"),
+        "application_number": Value("string"),
+        "filing_date": Value("date32"),
+        **{f"{label}_prob": Value("float32") for label in LABELS},
+    }
+)
+# Config `twin_trajectories`: one row per firm and filing year.
+TRAJECTORY_FEATURES = Features(
+    {
+        "firm_id": Value("string"),
+        "year": Value("int16"),
+        "n_filings": Value("int32"),  # filings that year (with or without text)
+        "n_scored": Value("int32"),  # of which had goods/services text to score
+        **{f"n_{label}": Value("int32") for label in LABELS},  # scored filings with probability >= threshold
+        **{f"{label}_share": Value("float32") for label in LABELS},  # n_<label> / n_scored (null when none scored)
+        **{f"mean_{label}_prob": Value("float32") for label in LABELS},
+        "n_twin": Value("int32"),  # green and digital at once
+        "twin_share": Value("float32"),
+    }
+)
+
+
+class ProbabilityModel(Protocol):
+    def predict_proba(self, texts: list[str], batch_size: int = 32) -> np.ndarray: ...
+
+
+def score_filings(filings: Dataset, classifiers: Mapping[str, ProbabilityModel], *, batch_size: int = 256) -> Dataset:
+    """Green/digital probabilities for every filing (`twin_scores` rows, in the order of `filings`).
+
+    Args:
+        filings: rows of the `filings` config (needs `firm_id`, `application_number`, `filing_date`,
+            `goods_services`).
+        classifiers: `{"green": clf, "digital": clf}`, each with `predict_proba(texts)` (e.g. `load_twin_classifier`).
+        batch_size: texts per `predict_proba` call.
+    """
+    missing = [c for c in REQUIRED_COLUMNS if c not in filings.column_names]
+    if missing:
+        raise ValueError(f"filings dataset lacks column(s) {missing}; expected the `filings` config of the dataset.")
+    unknown = sorted(set(classifiers) - set(LABELS))
+    if unknown or not classifiers:
+        raise ValueError(f"classifiers must be keyed by {sorted(LABELS)}, got {sorted(classifiers)}")
+    texts = [filing_text(text) for text in filings["goods_services"]]
+    scored_idx = [i for i, text in enumerate(texts) if text]
+    if len(scored_idx) < len(texts):
+        logger.warning(
+            "%d of %d filings have no goods/services text: null probabilities",
+            len(texts) - len(scored_idx),
+            len(texts),
+        )
+    columns = {}
+    for label in LABELS:
+        probs = np.full(len(texts), np.nan, dtype=np.float32)
+        if label in classifiers:
+            for start in tqdm(range(0, len(scored_idx), batch_size), desc=f"scoring {label}", unit="batch"):
+                idx = scored_idx[start : start + batch_size]
+                probs[idx] = classifiers[label].predict_proba([texts[i] for i in idx])[:, 1]
+        columns[f"{label}_prob"] = [None if np.isnan(p) else float(p) for p in probs]
+    return Dataset.from_dict(
+        {
+            "firm_id": list(filings["firm_id"]),
+            "application_number": list(filings["application_number"]),
+            "filing_date": list(filings["filing_date"]),
+            **columns,
+        },
+        features=SCORE_FEATURES,
+    )
+
+
+def firm_trajectories(scores: Dataset, *, threshold: float = 0.5) -> Dataset:
+    """Per firm and filing year: filings, how many are green/digital/both (probability >= `threshold`), shares."""
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    frame = scores.to_pandas()
+    if frame.empty:
+        return Dataset.from_dict({name: [] for name in TRAJECTORY_FEATURES}, features=TRAJECTORY_FEATURES)
+    frame["year"] = [date.year for date in frame["filing_date"]]
+    scored = frame[[f"{label}_prob" for label in LABELS]].notna().all(axis=1)
+    frame["scored"] = scored
+    for label in LABELS:
+        frame[f"is_{label}"] = scored & (frame[f"{label}_prob"] >= threshold)
+    frame["is_twin"] = frame[[f"is_{label}" for label in LABELS]].all(axis=1)
+    groups = frame.groupby(["firm_id", "year"], sort=True)
+    out = groups.agg(
+        n_filings=("scored", "size"),
+        n_scored=("scored", "sum"),
+        **{f"n_{label}": (f"is_{label}", "sum") for label in LABELS},
+        **{f"mean_{label}_prob": (f"{label}_prob", "mean") for label in LABELS},
+        n_twin=("is_twin", "sum"),
+    ).reset_index()
+    for name in [*(f"n_{label}" for label in LABELS), "n_twin"]:
+        share = name[2:] + "_share"
+        out[share] = (out[name] / out["n_scored"]).where(out["n_scored"] > 0)
+    out = out[list(TRAJECTORY_FEATURES)]
+    records = out.astype(object).where(out.notna(), None).to_dict(orient="list")
+    return Dataset.from_dict(records, features=TRAJECTORY_FEATURES)
+
+
+def publish_twin_configs(
+    filings: DatasetDict,
+    classifiers: Mapping[str, ProbabilityModel],
+    repo_id: str,
+    *,
+    threshold: float = 0.5,
+    commit_message: str = "Add TwinTransition scores and firm trajectories",
+) -> dict[str, DatasetDict]:
+    """Score every split of `filings` and push the `twin_scores` and `twin_trajectories` configs to `repo_id`.
+
+    Uses `datasets.DatasetDict.push_to_hub(config_name=...)`, which adds each config to the dataset card's
+    `configs` without touching the other configs. Returns the two pushed `DatasetDict`s.
+    """
+    scores = DatasetDict({split: score_filings(ds, classifiers) for split, ds in filings.items()})
+    trajectories = DatasetDict({split: firm_trajectories(ds, threshold=threshold) for split, ds in scores.items()})
+    scores.push_to_hub(repo_id, config_name=SCORES_CONFIG, commit_message=commit_message)
+    trajectories.push_to_hub(repo_id, config_name=TRAJECTORIES_CONFIG, commit_message=commit_message)
+    return {SCORES_CONFIG: scores, TRAJECTORIES_CONFIG: trajectories}
