@@ -116,3 +116,12 @@ def test_publish_twin_configs_adds_dataset_configs(hub, filings, tmp_path):
     assert scores["green_prob"] == pytest.approx([0.9, 0.2, 0.2, None, 0.9])
     # The filings config is still there.
     assert len(load_dataset(repo, "filings", split="train", cache_dir=str(tmp_path / "c4"))) == 5
+
+
+def test_each_distinct_text_is_scored_once(filings):
+    """A filing shared by several owner firms (same text) costs one encode, and every row gets its score."""
+    twice = Dataset.from_list(filings.to_list() + filings.to_list(), features=FILINGS_FEATURES)
+    models = {"green": KeywordModel("green"), "digital": KeywordModel("digital")}
+    scores = score_filings(twice, models)
+    assert len(models["green"].seen) == len(set(models["green"].seen)) == 4
+    assert scores["green_prob"] == pytest.approx([0.9, 0.2, 0.2, None, 0.9] * 2)

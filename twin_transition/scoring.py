@@ -75,13 +75,19 @@ def score_filings(filings: Dataset, classifiers: Mapping[str, ProbabilityModel],
             len(texts) - len(scored_idx),
             len(texts),
         )
+    # Each distinct text is encoded once (filings with several owners, repeated specifications).
+    unique = list(dict.fromkeys(texts[i] for i in scored_idx))
+    position = {text: k for k, text in enumerate(unique)}
     columns = {}
     for label in LABELS:
         probs = np.full(len(texts), np.nan, dtype=np.float32)
         if label in classifiers:
-            for start in tqdm(range(0, len(scored_idx), batch_size), desc=f"scoring {label}", unit="batch"):
-                idx = scored_idx[start : start + batch_size]
-                probs[idx] = classifiers[label].predict_proba([texts[i] for i in idx])[:, 1]
+            unique_probs = np.empty(len(unique), dtype=np.float32)
+            for start in tqdm(range(0, len(unique), batch_size), desc=f"scoring {label}", unit="batch"):
+                unique_probs[start : start + batch_size] = classifiers[label].predict_proba(
+                    unique[start : start + batch_size]
+                )[:, 1]
+            probs[scored_idx] = unique_probs[[position[texts[i]] for i in scored_idx]]
         columns[f"{label}_prob"] = [None if np.isnan(p) else float(p) for p in probs]
     return Dataset.from_dict(
         {
