@@ -1,0 +1,91 @@
+"""`hub-release marketbert ...`: train, evaluate and push MarketBERT (heavy imports happen inside each command)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(name="marketbert", help="Train, evaluate and publish MarketBERT.", no_args_is_help=True)
+
+
+def _parse_overrides(values: list[str]) -> dict:
+    import yaml
+
+    overrides = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"--set expects KEY=VALUE, got {item!r}.")
+        overrides[key.strip()] = yaml.safe_load(raw)
+    return overrides
+
+
+@app.command()
+def train(
+    config: str = typer.Option("small", help="YAML/JSON config file or preset (tiny, small, base)."),
+    dataset: str = typer.Option(None, help="Dataset repo id or folder (config `sequences`); default: the config's."),
+    output_dir: Path = typer.Option(Path("marketbert-output"), help="Where trainer/ and model/ are written."),
+    push_to: str = typer.Option(None, help="Model repo id: push checkpoints there during training (a branch)."),
+    overrides: list[str] = typer.Option([], "--set", help="Override a config key, e.g. --set num_train_epochs=2."),
+) -> None:
+    """Train MarketBERT from scratch, evaluate it on the test firms and write the release folder."""
+    from hub_release.client_env import configure_client_env
+
+    configure_client_env()
+    from marketbert.train import train_marketbert
+
+    settings = _parse_overrides(overrides)
+    if push_to:
+        settings.update(push_to_hub=True, hub_model_id=push_to)
+    results = train_marketbert(dataset, config, output_dir, overrides=settings)
+    best = results["next_filing"]["classes"]["all"]["marketbert"]
+    typer.echo(
+        f"trained: perplexity {results['masked_lm']['perplexity']:.2f}, next-filing recall@5 {best['recall@5']:.3f}, "
+        f"MRR {best['mrr']:.3f} -> {output_dir / 'model'}"
+    )
+
+
+@app.command()
+def evaluate(
+    model: str = typer.Option(..., help="Model folder or Hub repo id."),
+    dataset: str = typer.Option(..., help="Dataset repo id or folder (config `sequences`)."),
+    split: str = typer.Option("test", help="Held-out split to evaluate."),
+    output: Path = typer.Option(None, help="Write the results JSON here (default: print it)."),
+    batch_size: int = typer.Option(64, help="Evaluation batch size."),
+) -> None:
+    """Evaluate a trained MarketBERT: perplexity, masked accuracy, next-filing ranking vs baselines."""
+    from hub_release.client_env import configure_client_env
+
+    configure_client_env()
+    from marketbert.evaluation import evaluate_marketbert
+    from marketbert.inference import load_marketbert
+    from marketbert.train import load_sequences
+
+    mlm, encoder = load_marketbert(model)
+    results = evaluate_marketbert(mlm, encoder, load_sequences(dataset), split=split, batch_size=batch_size)
+    text = json.dumps(results, indent=2)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"evaluated: results in {output}")
+    else:
+        typer.echo(text)
+
+
+@app.command()
+def push(
+    output_dir: Path = typer.Option(..., help="A training output dir (or its model/ folder)."),
+    repo_id: str = typer.Option(..., help="Model repo id, e.g. ORG/marketbert."),
+    tag: str = typer.Option(None, help="Release tag to create or move."),
+    dataset_id: str = typer.Option(None, help="Training dataset repo id for the card."),
+) -> None:
+    """Write the model card, validate it and publish the model folder in one commit."""
+    from hub_release.client_env import configure_client_env
+
+    configure_client_env()
+    from marketbert.publish import publish_marketbert
+
+    result = publish_marketbert(output_dir, repo_id, tag, dataset_id=dataset_id)
+    state = "published" if result.created_commit else "unchanged"
+    typer.echo(f"{state}: {result.url} @ {result.commit[:8]}" + (f" ({result.tag})" if result.tag else ""))
