@@ -109,6 +109,10 @@ def load_config(
     data["output_dir"] = str(Path(output_dir) / "trainer")
     data.setdefault("remove_unused_columns", False)  # the collator needs `event_index`
     data.setdefault("report_to", "none")
+    if not data.get("use_cpu") and "bf16" not in data:  # bf16 where the GPU has it, unless the config says otherwise
+        import torch
+
+        data["bf16"] = bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
     parser = HfArgumentParser((MarketBertArguments, TrainingArguments))
     try:
         market_args, training_args = parser.parse_dict(data, allow_extra_keys=False)
