@@ -83,13 +83,13 @@ def run_marketbert(ctx: StageContext) -> StageRecord:
 
 
 def _marketbert_headline(results: dict) -> dict:
-    """Perplexity, and next-filing Recall@5 / MRR of MarketBERT next to the best baseline."""
+    """Perplexity, next-filing Recall@5 of MarketBERT and each baseline, and new-class AUC-PR vs density."""
+    classes = results.get("next_filing", {}).get("classes", {})
     headline = {"perplexity": results["masked_lm"]["perplexity"]}
-    classes = results.get("next_filing", {}).get("classes", {}).get("all", {})
-    for method in ("marketbert", "relatedness_density", "firm_history", "popularity", "oracle"):
-        scores = classes.get(method)
-        if scores:
-            headline[f"{method}_recall@5"] = scores.get("recall@5")
+    for method, scores in classes.get("all", {}).items():
+        headline[f"{method}_recall@5"] = scores.get("recall@5")
+    for method in ("marketbert", "density"):
+        headline[f"{method}_new_auc_pr"] = classes.get("new", {}).get(method, {}).get("auc_pr")
     return {k: v for k, v in headline.items() if v is not None}
 
 
