@@ -2,7 +2,8 @@
 
     python bench/hub_transfer.py [--size-mb 500] [--small-files 200]
 
-Prints MB/s for: the baseline (the same files streamed over a loopback TCP socket into files on disk, same run),
+Prints MB/s for: the baselines (the same files streamed over a loopback TCP socket into files on disk, same run,
+with and without an fsync per file -- the Hub makes every upload durable before it acknowledges it),
 `upload_folder` (push), `snapshot_download` into a fresh cache (pull), and the ratios; then times a no-op re-push
 and reports the commits it created and the content bytes it uploaded (both must be 0).
 """
@@ -46,8 +47,8 @@ def make_folder(root: Path, size_mb: int, small_files: int) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
-def loopback_copy(src: Path, dst: Path) -> float:
-    """Baseline: stream every file over a loopback TCP socket into `dst`. Returns seconds."""
+def loopback_copy(src: Path, dst: Path, *, durable: bool = False) -> float:
+    """Baseline: stream every file over a loopback TCP socket into `dst` (fsync each file if `durable`)."""
     files = sorted(p for p in src.rglob("*") if p.is_file())
     server = socket.create_server(("127.0.0.1", 0))
     port = server.getsockname()[1]
@@ -64,6 +65,9 @@ def loopback_copy(src: Path, dst: Path) -> float:
                         chunk = stream.read(min(CHUNK, size))
                         fh.write(chunk)
                         size -= len(chunk)
+                    if durable:
+                        fh.flush()
+                        os.fsync(fh.fileno())
 
     start = time.perf_counter()
     thread = threading.Thread(target=receive)
@@ -106,7 +110,9 @@ def main() -> None:
         print(f"folder: {mb:.0f} MB in {args.small_files + 1} files")
 
         base_s = loopback_copy(work / "src", work / "copy")
+        durable_s = loopback_copy(work / "src", work / "copy-durable", durable=True)
         print(f"baseline loopback copy : {mb / base_s:8.1f} MB/s ({base_s:.2f} s)")
+        print(f"  same, fsync per file : {mb / durable_s:8.1f} MB/s ({durable_s:.2f} s)  (the Hub fsyncs uploads)")
 
         with hub:
             api = HfApi(endpoint=hub.endpoint, token=hub.token)
@@ -128,8 +134,14 @@ def main() -> None:
             received = server_bytes_read(hub) - read_before
             new_commits = len(api.list_repo_commits("bench/transfer")) - commits
 
-        print(f"push (upload_folder)   : {mb / push_s:8.1f} MB/s ({push_s:.2f} s)  ratio {base_s / push_s:.2f}")
-        print(f"pull (snapshot_download): {mb / pull_s:7.1f} MB/s ({pull_s:.2f} s)  ratio {base_s / pull_s:.2f}")
+        print(
+            f"push (upload_folder)   : {mb / push_s:8.1f} MB/s ({push_s:.2f} s)  "
+            f"ratio {base_s / push_s:.2f} (vs durable copy {durable_s / push_s:.2f})"
+        )
+        print(
+            f"pull (snapshot_download): {mb / pull_s:7.1f} MB/s ({pull_s:.2f} s)  "
+            f"ratio {base_s / pull_s:.2f} (vs durable copy {durable_s / pull_s:.2f})"
+        )
         print(
             f"no-op re-push          : {noop_s:.2f} s, {new_commits} new commits, "
             f"{received / 1e6:.2f} MB received by the server (metadata only; content {total / 1e6:.0f} MB)"
