@@ -34,6 +34,7 @@ from hub_release.local_hub.storage import (
     HubStorage,
     Repo,
     Token,
+    git_blob_sha1,
     validate_path,
 )
 
@@ -555,7 +556,7 @@ class HubApp:
         if value.get("size") not in (None, size):
             raise HubError(400, "BadRequest", f"LFS object for {path} has size {size}, not {value.get('size')}")
         pointer = f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {size}\n".encode()
-        return Entry(path, hashlib.sha1(b"blob %d\0" % len(pointer) + pointer).hexdigest(), oid, size, True)
+        return Entry(path, git_blob_sha1(pointer), oid, size, True)
 
     def _commit_target(self, repo: Repo, revision: str, create_pr: bool) -> tuple[str, int | None]:
         refs = self.storage.refs(repo)

@@ -264,9 +264,6 @@ class HubStorage:
         )
         return Token(*row) if row else None
 
-    def has_tokens(self) -> bool:
-        return self._db().execute("SELECT 1 FROM tokens LIMIT 1").fetchone() is not None
-
     # -- blobs -------------------------------------------------------------------------------------------------------
     def blob_path(self, sha256: str) -> Path:
         if not _SHA256.match(sha256):
@@ -314,16 +311,6 @@ class HubStorage:
         final = self.blob_path(sha256)
         final.parent.mkdir(exist_ok=True)
         os.replace(tmp, final)
-
-    def blob_sha1(self, sha256: str) -> str:
-        """Git blob id of a stored blob (read back; used for LFS files whose sha1 the client does not send)."""
-        sha1 = hashlib.sha1()
-        path = self.blob_path(sha256)
-        sha1.update(b"blob %d\0" % path.stat().st_size)
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                sha1.update(chunk)
-        return sha1.hexdigest()
 
     # -- repos -------------------------------------------------------------------------------------------------------
     def create_repo(
