@@ -9,7 +9,9 @@ The chain (datatrove style, one record type flowing through):
    are dropped; firms are ordered by a seeded hash of `firm_id` and cut 80/10/10 into train/validation/test
    (validation and test get at least one firm each from 3 firms on);
 4. write `data/{config}/{split}-{i:05d}-of-{n:05d}.parquet` for `sequences` and `filings` (typed Features from
-   `schema.py`, deterministic bytes), `rejects.jsonl` and `build_report.json`, then the dataset card.
+   `schema.py`, deterministic bytes) from one sorted pass over the kept filings, in chunks of whole firms
+   (goods/services are split into terms per chunk, each distinct part normalised once), then `rejects.jsonl`,
+   `build_report.json` and the dataset card.
 
 Everything heavy runs in DuckDB with a memory limit (it spills to disk), so memory stays bounded.
 """
@@ -33,7 +35,7 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from dataset_builder import readers
-from dataset_builder.normalize import MIN_DATE, install_macros
+from dataset_builder.normalize import MIN_DATE, install_macros, split_many
 from dataset_builder.readers import RAW_SCHEMA, ColumnMapping, InputError
 from dataset_builder.schema import FILINGS_FEATURES, SEQUENCES_FEATURES, SPLITS
 from dataset_builder.synthetic import SyntheticConfig, generate
@@ -381,28 +383,17 @@ def _pipeline(con: duckdb.DuckDBPyConnection, source: str, min_filings: int, see
                     WHEN r < n - n_test THEN 'validation' ELSE 'test' END AS split
         FROM counts JOIN best USING (firm_id) LEFT JOIN sized USING (firm_id)"""
     )
-    # Kept filings with their texts, sorted once in output order (split, firm, date, application number).
+    # Kept filings, one row per (filing, owner firm), narrow: the texts stay in `raw_t` until written. `ord` numbers
+    # the firms in output order (split, firm_id): an integer sort key.
     con.execute(
-        f"""CREATE TABLE filings AS
-        WITH kept AS (SELECT o.rec_id, o.firm_id, f.firm_name, f.split FROM owned o JOIN firms f USING (firm_id)
-                      WHERE f.split IS NOT NULL),
-        texts AS (
-            SELECT rec_id, list_filter(goods_services, lambda g: length(g.text) > 0
-                                       AND (g.code IS NULL OR nice_class(g.code) IS NOT NULL)) AS gs
-            FROM raw SEMI JOIN (SELECT DISTINCT rec_id FROM kept) k USING (rec_id)),
-        terms AS (SELECT rec_id, gs, flatten(list_transform(gs, lambda g: split_terms(g.text))) AS all_terms
-                  FROM texts),
-        v AS (
-            SELECT t.rec_id, p.app, p.fdate, p.classes, dedupe(t.all_terms) AS terms,
-                   array_to_string(list_transform(t.gs,
-                       lambda g: CASE WHEN list_contains(p.classes, nice_class(g.code))
-                                      THEN 'Class ' || nice_class(g.code) || ': ' || rtrim(trim(g.text), '.')
-                                      ELSE rtrim(trim(g.text), '.') END), '; ') AS goods_services
-            FROM terms t JOIN parsed p USING (rec_id))
-        SELECT k.rec_id, k.firm_id, k.firm_name, v.app AS application_number, v.fdate AS filing_date,
-               v.classes AS nice_classes, v.terms, v.goods_services, '{src}' AS source, k.split
-        FROM kept k JOIN v USING (rec_id)
-        ORDER BY k.split, k.firm_id, v.fdate, v.app"""
+        """CREATE TABLE firm_order AS
+        SELECT firm_id, firm_name, split, row_number() OVER (ORDER BY split, firm_id) AS ord
+        FROM firms WHERE split IS NOT NULL ORDER BY ord"""
+    )
+    con.execute(
+        """CREATE TABLE kept AS
+        SELECT o.rec_id, f.ord, f.firm_id, f.split, p.app, p.fdate, p.classes
+        FROM owned o JOIN firm_order f USING (firm_id) JOIN parsed p USING (rec_id)"""
     )
     con.execute(
         f"""CREATE TABLE rejects AS
@@ -423,7 +414,7 @@ def _pipeline(con: duckdb.DuckDBPyConnection, source: str, min_filings: int, see
         SELECT o.rec_id, 'firm_below_min_filings', NULL,
                'owner(s) ' || string_agg(o.firm_id, ', ' ORDER BY o.firm_id)
                || ' have fewer than {int(min_filings)} filings'
-        FROM owned o ANTI JOIN (SELECT DISTINCT rec_id FROM filings) k USING (rec_id)
+        FROM owned o ANTI JOIN (SELECT DISTINCT rec_id FROM kept) k USING (rec_id)
         GROUP BY o.rec_id"""
     )
 
@@ -471,51 +462,119 @@ class _ShardWriter:
 _FILING_FIELDS = ["application_number", "filing_date", "nice_classes", "terms", "goods_services"]
 
 
-def _sequences(chunk: pa.Table, oracle: dict[str, list[float]] | None) -> pa.Table:
-    """One row per firm from filings sorted by firm (every firm complete in `chunk`)."""
-    ids = chunk.column("firm_id").combine_chunks()
-    n = len(ids)
-    changes = np.asarray(pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).to_numpy(zero_copy_only=False))
-    offsets = np.concatenate([[0], np.flatnonzero(changes) + 1, [n]]).astype(np.int32)
-    cols = [chunk.column(f).combine_chunks() for f in _FILING_FIELDS]
-    filings = pa.ListArray.from_arrays(pa.array(offsets), pa.StructArray.from_arrays(cols, names=_FILING_FIELDS))
-    starts = pa.array(offsets[:-1])
-    if oracle is None:
-        probs = pa.nulls(len(starts), pa.list_(pa.float32()))
-    else:
-        last = chunk.column("application_number").take(pa.array(offsets[1:] - 1)).to_pylist()
-        probs = pa.array([oracle.get(a) for a in last], pa.list_(pa.float32()))
-    return pa.table(
-        {
-            "firm_id": ids.take(starts),
-            "firm_name": chunk.column("firm_name").take(starts),
-            "n_filings": pa.array(np.diff(offsets), pa.int32()),
-            "filings": filings,
-            "oracle_last_filing_class_probs": probs,
-        }
-    )
+class _Chunks:
+    """Sorted kept filings in (`ord`, the texts' kept goods/services `gs`, ...), `filings` and `sequences` rows out.
+
+    Each chunk holds whole firms: their names come from `firm_order` by `ord` range, and their goods/services are
+    split into terms (`normalize.split_many`), through a cursor of its own (the connection streams the filings).
+    Also counts the terms for the card.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: str, oracle: dict[str, list[float]] | None):
+        self.cur, self.source, self.oracle = con.cursor(), source, oracle
+        self.cur.execute("CREATE OR REPLACE TABLE seen_terms (t VARCHAR)")
+        self.n_terms, self.n_with_terms = 0, 0  # for the mean number of terms per filing
+
+    def terms(self, gs: pa.Array) -> pa.ListArray:
+        """The terms of each filing, from its kept goods/services (`list<struct<code, text>>`)."""
+        if gs.offset:  # a slice: `from_arrays` wants the validity bitmap unsliced
+            gs = pa.concat_arrays([gs])
+        texts = pa.ListArray.from_arrays(
+            gs.offsets, gs.values.field("text"), mask=gs.is_null() if gs.null_count else None
+        )
+        terms = split_many(texts, self.cur)
+        self.n_terms += len(terms.values)
+        self.n_with_terms += len(terms) - terms.null_count
+        self.cur.register("chunk_terms", pa.table({"t": pc.unique(terms.values)}))
+        self.cur.execute("INSERT INTO seen_terms SELECT t FROM chunk_terms")
+        self.cur.unregister("chunk_terms")
+        return terms
+
+    def __call__(self, rows: pa.Table) -> tuple[pa.Table, pa.Table]:
+        rows = rows.combine_chunks()  # one row group from one chunk: its bytes do not depend on the batching
+        ords = rows.column("ord").to_numpy()
+        first = int(ords[0])
+        firms = self.cur.sql(
+            "SELECT firm_id, firm_name FROM firm_order WHERE ord BETWEEN ? AND ? ORDER BY ord",
+            params=[first, int(ords[-1])],
+        ).to_arrow_table()
+        firm = pa.array(ords - first)  # every firm has filings: the ords of a chunk are consecutive
+        n = len(ords)
+        filings = pa.table(
+            {
+                "firm_id": firms.column("firm_id").take(firm),
+                "firm_name": firms.column("firm_name").take(firm),
+                "application_number": rows.column("application_number"),
+                "filing_date": rows.column("filing_date"),
+                "nice_classes": rows.column("nice_classes"),
+                "terms": self.terms(rows.column("gs").chunk(0)),
+                "goods_services": rows.column("goods_services"),
+                "source": pa.repeat(self.source, n),
+            }
+        )
+        offsets = np.concatenate([[0], np.flatnonzero(ords[1:] != ords[:-1]) + 1, [n]]).astype(np.int32)
+        cols = [filings.column(f).chunk(0) for f in _FILING_FIELDS]
+        if self.oracle is None:
+            probs = pa.nulls(firms.num_rows, pa.list_(pa.float32()))
+        else:
+            last = rows.column("application_number").take(pa.array(offsets[1:] - 1)).to_pylist()
+            probs = pa.array([self.oracle.get(a) for a in last], pa.list_(pa.float32()))
+        sequences = pa.table(
+            {
+                "firm_id": firms.column("firm_id"),
+                "firm_name": firms.column("firm_name"),
+                "n_filings": pa.array(np.diff(offsets), pa.int32()),
+                "filings": pa.ListArray.from_arrays(
+                    pa.array(offsets), pa.StructArray.from_arrays(cols, names=_FILING_FIELDS)
+                ),
+                "oracle_last_filing_class_probs": probs,
+            }
+        )
+        return filings, sequences
+
+    def term_stats(self) -> dict:
+        distinct = self.cur.execute("SELECT count(DISTINCT t) FROM seen_terms").fetchall()[0][0]
+        mean = self.n_terms / self.n_with_terms if self.n_with_terms else 0
+        return {"terms_per_filing": round(mean, 3), "distinct_terms": distinct}
 
 
-def _write_split(con, split: str, repo: Path, n_filings: int, n_firms: int, oracle: dict | None) -> None:
-    """Stream one split's sorted filings once, writing both configs (firms never straddle a row group)."""
+class _Rows:
+    """Consecutive row ranges of a record batch stream."""
+
+    def __init__(self, reader: pa.RecordBatchReader):
+        self.batches, self.rest = iter(reader), None
+
+    def take(self, n: int) -> Iterator[pa.RecordBatch]:
+        """The next `n` rows, as batches."""
+        while n > 0:
+            batch = self.rest if self.rest is not None else next(self.batches)
+            self.rest = batch.slice(n) if batch.num_rows > n else None
+            batch = batch.slice(0, n)
+            n -= batch.num_rows
+            yield batch
+
+
+def _write_split(
+    batches: Iterator[pa.RecordBatch], split: str, repo: Path, counts: tuple[int, int], chunks: _Chunks
+) -> None:
+    """Write one split's sorted filings, both configs (firms never straddle a row group)."""
+    n_firms, n_filings = counts
     filings = _ShardWriter(
         repo / "data" / "filings" / split, n_filings, FILINGS_PER_SHARD, FILINGS_FEATURES.arrow_schema
     )
     seqs = _ShardWriter(repo / "data" / "sequences" / split, n_firms, FIRMS_PER_SHARD, SEQUENCES_FEATURES.arrow_schema)
-    columns = "firm_id, firm_name, " + ", ".join(_FILING_FIELDS) + ", source"
-    # `filings` was created ORDER BY (split, firm, date, number) and scans keep insertion order.
-    reader = con.sql(f"SELECT {columns} FROM filings WHERE split = '{split}'").to_arrow_reader(_BATCH)
 
-    def emit(chunk: pa.Table) -> None:
+    def emit(rows: pa.Table) -> None:
+        chunk, firms = chunks(rows)
         filings.write(chunk)
-        seqs.write(_sequences(chunk, oracle))
+        seqs.write(firms)
 
     pending: pa.Table | None = None
-    for batch in reader:
+    for batch in batches:
         pending = pa.Table.from_batches([batch]) if pending is None else pa.concat_tables([pending, pa.table(batch)])
         while pending.num_rows > ROWS_PER_GROUP:
-            ids = pending.column("firm_id")
-            tail = ids.slice(ROWS_PER_GROUP - 1)
+            ords = pending.column("ord")
+            tail = ords.slice(ROWS_PER_GROUP - 1)
             moved = pc.not_equal(tail.slice(1), tail.slice(0, len(tail) - 1))
             first = pc.index(moved, True).as_py()
             if first < 0:
@@ -529,48 +588,68 @@ def _write_split(con, split: str, repo: Path, n_filings: int, n_firms: int, orac
     seqs.close()
 
 
-def _write_outputs(con: duckdb.DuckDBPyConnection, repo: Path, oracle: dict | None) -> tuple[dict, dict]:
-    firms, filings = {}, {}
+def _write_outputs(
+    con: duckdb.DuckDBPyConnection, source: str, repo: Path, oracle: dict | None
+) -> tuple[dict, dict, dict]:
+    """Write both configs; returns firms and filing rows per split, and the term statistics.
+
+    One sorted pass over the kept filings (by `ord`, i.e. split then firm, then date and application number) with
+    their texts from `raw_t`: the splits come one after another, in name order.
+    """
     counts = dict.fromkeys(SPLITS, (0, 0)) | {
         s: (nf, nr)
         for s, nf, nr in con.execute(
-            "SELECT split, count(DISTINCT firm_id), count(*) FROM filings GROUP BY split"
+            "SELECT split, count(DISTINCT firm_id), count(*) FROM kept GROUP BY split"
         ).fetchall()
     }
-    for split in SPLITS:
-        firms[split], filings[split] = counts[split]
-        _write_split(con, split, repo, filings[split], firms[split], oracle)
-    return firms, filings
+    reader = con.sql(
+        """WITH t AS (
+            SELECT k.ord, k.app, k.fdate, k.classes, CASE
+                WHEN len(r.goods_services) = 1 AND r.goods_services[1].code IS NULL  -- tabular sources: no codes
+                THEN CASE WHEN length(r.goods_services[1].text) > 0 THEN r.goods_services ELSE [] END
+                ELSE list_filter(r.goods_services, lambda g: length(g.text) > 0
+                                 AND (g.code IS NULL OR nice_class(g.code) IS NOT NULL)) END AS gs
+            FROM raw_t r JOIN kept k ON r.rowid = k.rec_id)
+        SELECT ord, app AS application_number, fdate AS filing_date, classes AS nice_classes, gs,
+               CASE WHEN len(gs) = 1 AND gs[1].code IS NULL THEN strip_text(gs[1].text)
+               ELSE array_to_string(list_transform(gs,
+                   lambda g: CASE WHEN list_contains(classes, nice_class(g.code))
+                                  THEN 'Class ' || nice_class(g.code) || ': ' || strip_text(g.text)
+                                  ELSE strip_text(g.text) END), '; ') END AS goods_services
+        FROM t ORDER BY ord, fdate, app"""
+    ).to_arrow_reader(_BATCH)
+    rows, chunks = _Rows(reader), _Chunks(con, source, oracle)
+    for split in sorted(SPLITS):  # the order of `ord`
+        _write_split(rows.take(counts[split][1]), split, repo, counts[split], chunks)
+    return {s: counts[s][0] for s in SPLITS}, {s: counts[s][1] for s in SPLITS}, chunks.term_stats()
 
 
-def _stats(con: duckdb.DuckDBPyConnection) -> dict:
+def _stats(con: duckdb.DuckDBPyConnection, term_stats: dict) -> dict:
     sizes = con.execute(
         """SELECT avg(n)::DOUBLE, median(n)::DOUBLE, max(n), min(n)
-           FROM (SELECT count(*) AS n FROM filings GROUP BY firm_id)"""
+           FROM (SELECT count(*) AS n FROM kept GROUP BY firm_id)"""
     ).fetchall()[0]
     per_filing = con.execute(
-        """SELECT avg(len(nice_classes))::DOUBLE, avg(len(terms))::DOUBLE, min(filing_date)::VARCHAR,
-                  max(filing_date)::VARCHAR FROM filings"""
+        "SELECT avg(len(classes))::DOUBLE, min(fdate)::VARCHAR, max(fdate)::VARCHAR FROM kept"
     ).fetchall()[0]
     classes = dict(
         con.execute(
-            "SELECT c::INTEGER, count(*) FROM (SELECT unnest(nice_classes) AS c FROM filings) GROUP BY c ORDER BY c"
+            "SELECT c::INTEGER, count(*) FROM (SELECT unnest(classes) AS c FROM kept) GROUP BY c ORDER BY c"
         ).fetchall()
     )
-    n_terms = con.execute("SELECT count(DISTINCT t) FROM (SELECT unnest(terms) AS t FROM filings)").fetchall()[0][0]
     return {
         "filings_per_firm": {"mean": round(sizes[0] or 0, 2), "median": sizes[1], "max": sizes[2], "min": sizes[3]},
         "classes_per_filing": round(per_filing[0] or 0, 3),
-        "terms_per_filing": round(per_filing[1] or 0, 3),
-        "first_filing_date": per_filing[2],
-        "last_filing_date": per_filing[3],
-        "distinct_terms": n_terms,
+        "terms_per_filing": term_stats["terms_per_filing"],
+        "first_filing_date": per_filing[1],
+        "last_filing_date": per_filing[2],
+        "distinct_terms": term_stats["distinct_terms"],
         "class_frequency": {str(c): classes.get(c, 0) for c in range(1, 46)},
     }
 
 
 def _connect(work: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(work / "build.duckdb"))
+    con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = {_lit(work / 'spill')}")
     con.execute("SET preserve_insertion_order = true")
@@ -654,8 +733,8 @@ def build_dataset(
         logger.info("Validating and normalising records")
         _pipeline(con, source, min_filings, seed)
         repo = out / REPO_DIR
-        report.firms, report.filings = _write_outputs(con, repo, oracle)
-        _fill_counts(con, report)
+        report.firms, report.filings, term_stats = _write_outputs(con, source, repo, oracle)
+        _fill_counts(con, report, term_stats)
         con.execute(
             f"""COPY (SELECT r.source_file, r.locator, j.reason,
                         CASE WHEN j.reason = 'duplicate_filing'
@@ -687,9 +766,9 @@ def _synthetic_raw(con: duckdb.DuckDBPyConnection, view: str) -> None:
     con.execute(f"CREATE TABLE raw_t AS {_GENERIC_RAW.format(rows=rows)}")
 
 
-def _fill_counts(con: duckdb.DuckDBPyConnection, report: BuildReport) -> None:
+def _fill_counts(con: duckdb.DuckDBPyConnection, report: BuildReport, term_stats: dict) -> None:
     report.records_read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
-    report.records_kept = con.execute("SELECT count(DISTINCT rec_id) FROM filings").fetchall()[0][0]
+    report.records_kept = con.execute("SELECT count(DISTINCT rec_id) FROM kept").fetchall()[0][0]
     report.records_rejected = con.execute("SELECT count(*) FROM rejects").fetchall()[0][0]
     report.rejected_by_reason = dict(
         con.execute("SELECT reason, count(*) FROM rejects GROUP BY 1 ORDER BY 1").fetchall()
@@ -697,13 +776,13 @@ def _fill_counts(con: duckdb.DuckDBPyConnection, report: BuildReport) -> None:
     report.dropped_class_codes = dict(
         con.execute(
             """SELECT code, count(*) FROM (SELECT unnest(bad_codes) AS code FROM parsed
-               SEMI JOIN (SELECT DISTINCT rec_id FROM filings) k USING (rec_id)) GROUP BY 1 ORDER BY 1"""
+               SEMI JOIN (SELECT DISTINCT rec_id FROM kept) k USING (rec_id)) GROUP BY 1 ORDER BY 1"""
         ).fetchall()
     )
     report.firms_below_min_filings = con.execute(
         "SELECT count(*) FROM firms WHERE n_filings < ?", [report.min_filings]
     ).fetchall()[0][0]
-    report.stats = _stats(con)
+    report.stats = _stats(con, term_stats)
     if report.records_read != report.records_kept + report.records_rejected:
         raise RuntimeError(
             f"Internal accounting error: read {report.records_read} != kept {report.records_kept} + rejected "

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
+import pyarrow as pa
 import pytest
 
-from dataset_builder.normalize import nice_class, owner_firm_id, parse_date, split_terms
+from dataset_builder.normalize import install_macros, nice_class, owner_firm_id, parse_date, split_many, split_terms
 
 
 @pytest.mark.parametrize(
@@ -62,3 +64,40 @@ def test_split_terms():
     assert split_terms(text) == ["computer software", "smartphones", "cloud computing"]
     assert split_terms("Lawnmowers [machines].") == ["lawnmowers [machines]"]
     assert split_terms(" ;  , ") == [] and split_terms(None) == []
+
+
+TEXTS = [
+    ["Class 9: Software; class 42 : software, Design  services."],
+    None,
+    [],
+    [None],
+    ["", " ;  , "],
+    ["a;b", "b; A,c"],
+    ["Class 9:  Software,,  Hardware ; ;", "CLASS 12 : Cars"],
+    ["a\tb;  c  d", "line\nbreak; x"],
+    ["a\fb;a\f b"],  # a lone form feed is not collapsed
+    ["Ü Über; über; İSTANBUL"],
+    ["class 9: class 3: x;class 9:;class 3: y"],
+]
+
+
+@pytest.fixture(scope="module")
+def con():
+    con = duckdb.connect()
+    install_macros(con)
+    return con
+
+
+def test_split_many_is_split_terms_per_row(con):
+    want = [None if t is None else list(dict.fromkeys(x for s in t for x in split_terms(s))) for t in TEXTS]
+    assert split_many(pa.array(TEXTS, pa.list_(pa.string())), con).to_pylist() == want
+    assert split_many(pa.array(TEXTS, pa.list_(pa.string())).slice(5, 3), con).to_pylist() == want[5:8]
+    assert split_many(pa.array([], pa.list_(pa.string())), con).to_pylist() == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", ".", " a..", "a. ", " a", "a", "\ta\t", "\u00a0a.\u00a0", " é.", "\u3000a\u3000", "x .", "e\u0301"],
+)
+def test_strip_text_is_rtrim_trim(con, text):
+    assert con.execute("SELECT strip_text(?) = rtrim(trim(?), '.')", [text, text]).fetchall() == [(True,)]
