@@ -24,6 +24,7 @@ import math
 import shutil
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -318,7 +319,8 @@ def _pipeline(con: duckdb.DuckDBPyConnection, source: str, min_filings: int, see
     # Owners: normalise each distinct name once, then map records to firms (a record with several owners -> each).
     con.execute(
         """CREATE TABLE owner_rows AS
-        SELECT rec_id, o.id AS oid, o.name AS oname FROM (SELECT rec_id, unnest(owners) AS o FROM raw)"""
+        SELECT rec_id, o.id AS oid, o.name AS oname, n_owners
+        FROM (SELECT rec_id, unnest(owners) AS o, len(owners) AS n_owners FROM raw)"""
     )
     con.execute(
         """CREATE TABLE owner_map AS SELECT oname, firm_id_of(oname) AS firm_id, display_name(oname) AS firm_name
@@ -326,11 +328,14 @@ def _pipeline(con: duckdb.DuckDBPyConnection, source: str, min_filings: int, see
     )
     con.execute(
         f"""CREATE TABLE rec_firms AS
-        SELECT rec_id, firm_id, min(firm_name) AS firm_name FROM (
-            SELECT r.rec_id, coalesce(m.firm_id, '{src}:' || nullif(trim(r.oid), '')) AS firm_id,
+        WITH f AS (
+            SELECT r.rec_id, r.n_owners, coalesce(m.firm_id, '{src}:' || nullif(trim(r.oid), '')) AS firm_id,
                    coalesce(m.firm_name, nullif(trim(r.oid), '')) AS firm_name
             FROM owner_rows r LEFT JOIN owner_map m USING (oname))
-        WHERE firm_id IS NOT NULL GROUP BY rec_id, firm_id"""
+        SELECT rec_id, firm_id, firm_name FROM f WHERE n_owners = 1 AND firm_id IS NOT NULL
+        UNION ALL  -- several owners may be one firm
+        SELECT rec_id, firm_id, min(firm_name) FROM f WHERE n_owners > 1 AND firm_id IS NOT NULL
+        GROUP BY rec_id, firm_id"""
     )
     # Validation: narrow columns only (the texts stay in `raw` until the kept filings are known).
     con.execute(
@@ -342,7 +347,7 @@ def _pipeline(con: duckdb.DuckDBPyConnection, source: str, min_filings: int, see
             FROM raw),
         o AS (SELECT DISTINCT rec_id FROM rec_firms)
         SELECT r.* EXCLUDE (parsed_codes, class_codes, error),
-               list_sort(list_distinct(list_filter(parsed_codes, lambda c: c IS NOT NULL))) AS classes,
+               list_sort(list_distinct(parsed_codes)) AS classes,  -- list_distinct drops the NULLs
                list_filter(class_codes, lambda c, i: parsed_codes[i] IS NULL) AS bad_codes,
                CASE
                 WHEN error IS NOT NULL THEN error
@@ -414,7 +419,7 @@ def _pipeline(con: duckdb.DuckDBPyConnection, source: str, min_filings: int, see
         SELECT o.rec_id, 'firm_below_min_filings', NULL,
                'owner(s) ' || string_agg(o.firm_id, ', ' ORDER BY o.firm_id)
                || ' have fewer than {int(min_filings)} filings'
-        FROM owned o ANTI JOIN (SELECT DISTINCT rec_id FROM kept) k USING (rec_id)
+        FROM owned o ANTI JOIN kept k USING (rec_id)
         GROUP BY o.rec_id"""
     )
 
@@ -423,30 +428,38 @@ def _pipeline(con: duckdb.DuckDBPyConnection, source: str, min_filings: int, see
 
 
 class _ShardWriter:
-    """Rows in, `{prefix}-{i:05d}-of-{n:05d}.parquet` shards out (written to `.tmp`, renamed when complete)."""
+    """Rows in, `{prefix}-{i:05d}-of-{n:05d}.parquet` shards out (written to `.tmp`, renamed when complete).
 
-    def __init__(self, prefix: Path, n_rows: int, per_shard: int, schema: pa.Schema):
+    Writes in a thread of its own, one table at a time (Parquet encoding releases the GIL), so that encoding
+    overlaps with preparing the next chunk. `dictionary`: the columns worth dictionary-encoding (repeated values).
+    """
+
+    def __init__(self, prefix: Path, n_rows: int, per_shard: int, schema: pa.Schema, dictionary: list[str]):
         n_shards = max(1, math.ceil(n_rows / per_shard))
         prefix.parent.mkdir(parents=True, exist_ok=True)
         self.paths = [prefix.parent / f"{prefix.name}-{i:05d}-of-{n_shards:05d}.parquet" for i in range(n_shards)]
-        self.schema, self.per_shard = schema, per_shard
+        self.schema, self.per_shard, self.dictionary = schema, per_shard, dictionary
         self.index, self.in_shard, self.writer = 0, 0, None
+        self.thread, self.pending = ThreadPoolExecutor(1, thread_name_prefix=prefix.name), None
 
     def _tmp(self) -> Path:
         return self.paths[self.index].with_suffix(".parquet.tmp")
 
+    def _open(self) -> None:
+        self.writer = pq.ParquetWriter(self._tmp(), self.schema, compression="zstd", use_dictionary=self.dictionary)
+
     def _close_shard(self) -> None:
         if self.writer is None:  # an empty shard: a valid file with no row group
-            self.writer = pq.ParquetWriter(self._tmp(), self.schema, compression="zstd")
+            self._open()
         self.writer.close()
         self._tmp().replace(self.paths[self.index])
         self.writer, self.in_shard, self.index = None, 0, self.index + 1
 
-    def write(self, table: pa.Table) -> None:
+    def _write(self, table: pa.Table) -> None:
         table = table.cast(self.schema)
         while table.num_rows:
             if self.writer is None:
-                self.writer = pq.ParquetWriter(self._tmp(), self.schema, compression="zstd")
+                self._open()
             take = min(self.per_shard - self.in_shard, table.num_rows)
             self.writer.write_table(table.slice(0, take), row_group_size=take)
             self.in_shard += take
@@ -454,9 +467,35 @@ class _ShardWriter:
             if self.in_shard == self.per_shard and self.index < len(self.paths) - 1:
                 self._close_shard()
 
+    def _wait(self) -> None:
+        if self.pending is not None:
+            self.pending, pending = None, self.pending
+            pending.result()  # re-raises what the thread raised
+
+    def write(self, table: pa.Table) -> None:
+        """Queue `table` (one row group per shard it spans); waits for the previous one first."""
+        self._wait()
+        self.pending = self.thread.submit(self._write, table)
+
     def close(self) -> None:
-        while self.index < len(self.paths):
-            self._close_shard()
+        try:
+            self._wait()
+            while self.index < len(self.paths):
+                self._close_shard()
+        finally:
+            self.thread.shutdown()
+
+
+# Columns with repeated values: dictionary-encoding them is smaller and faster; the others are mostly unique.
+_DICTIONARY = {
+    "filings": ["firm_id", "firm_name", "filing_date", "nice_classes.list.element", "terms.list.element", "source"],
+    "sequences": [
+        "n_filings",
+        "filings.list.element.filing_date",
+        "filings.list.element.nice_classes.list.element",
+        "filings.list.element.terms.list.element",
+    ],
+}
 
 
 _FILING_FIELDS = ["application_number", "filing_date", "nice_classes", "terms", "goods_services"]
@@ -559,10 +598,13 @@ def _write_split(
 ) -> None:
     """Write one split's sorted filings, both configs (firms never straddle a row group)."""
     n_firms, n_filings = counts
-    filings = _ShardWriter(
-        repo / "data" / "filings" / split, n_filings, FILINGS_PER_SHARD, FILINGS_FEATURES.arrow_schema
+    filings, seqs = (
+        _ShardWriter(repo / "data" / config / split, n, per_shard, features.arrow_schema, _DICTIONARY[config])
+        for config, n, per_shard, features in (
+            ("filings", n_filings, FILINGS_PER_SHARD, FILINGS_FEATURES),
+            ("sequences", n_firms, FIRMS_PER_SHARD, SEQUENCES_FEATURES),
+        )
     )
-    seqs = _ShardWriter(repo / "data" / "sequences" / split, n_firms, FIRMS_PER_SHARD, SEQUENCES_FEATURES.arrow_schema)
 
     def emit(rows: pa.Table) -> None:
         chunk, firms = chunks(rows)
@@ -776,7 +818,7 @@ def _fill_counts(con: duckdb.DuckDBPyConnection, report: BuildReport, term_stats
     report.dropped_class_codes = dict(
         con.execute(
             """SELECT code, count(*) FROM (SELECT unnest(bad_codes) AS code FROM parsed
-               SEMI JOIN (SELECT DISTINCT rec_id FROM kept) k USING (rec_id)) GROUP BY 1 ORDER BY 1"""
+               SEMI JOIN kept USING (rec_id) WHERE len(bad_codes) > 0) GROUP BY 1 ORDER BY 1"""
         ).fetchall()
     )
     report.firms_below_min_filings = con.execute(
