@@ -193,17 +193,35 @@ def _csv_header(path: str) -> list[str]:
     return header
 
 
-# Raw records (RAW_SCHEMA columns) from rows with the generic columns a, d, c, o, oid, g, loc, _file, error, detail.
-_GENERIC_RAW = """SELECT _file AS source_file, loc AS locator, a AS application_number, d AS filing_date,
-           list_filter(string_split_regex(coalesce(c, ''), '[\\s,;|]+'), lambda x: x <> '') AS class_codes,
-           CASE WHEN g IS NULL THEN [] ELSE [{{'code': NULL::VARCHAR, 'text': g}}] END AS goods_services,
-           CASE WHEN nullif(trim(o), '') IS NOT NULL
-                THEN list_transform(string_split(o, '|'), lambda n: {{'id': NULL::VARCHAR, 'name': trim(n)}})
-                WHEN nullif(trim(oid), '') IS NOT NULL
-                THEN list_transform(string_split(oid, '|'), lambda n: {{'id': trim(n), 'name': NULL::VARCHAR}})
-                ELSE [] END AS owners,
-           error, detail
-    FROM ({rows})"""
+def _records_view(con: duckdb.DuckDBPyConnection, *, generic: bool) -> None:
+    """Create `raw_records`: one row per input record (RAW_SCHEMA columns and `rec_id`, the rowid in `raw_t`).
+
+    `generic`: `raw_t` holds rows with the generic columns a, d, c, o, oid, g, loc, _file, error, detail (the tabular
+    and synthetic sources), turned into lists only where they are read; otherwise its rows are RAW_SCHEMA already.
+    `class_key` keys a record's class codes (`class_codes_of(class_key)`): the raw column `c` of generic rows,
+    which repeats a lot, so that each distinct value is parsed once.
+    """
+    if not generic:
+        con.execute("CREATE MACRO class_codes_of(k) AS k")
+        con.execute("CREATE VIEW raw_records AS SELECT rowid AS rec_id, *, class_codes AS class_key FROM raw_t")
+        return
+    con.execute(
+        r"""CREATE MACRO class_codes_of(k) AS
+        list_filter(string_split_regex(coalesce(k, ''), '[\s,;|]+'), lambda x: x <> '')"""
+    )
+    con.execute(
+        """CREATE VIEW raw_records AS
+        SELECT rowid AS rec_id, _file AS source_file, loc AS locator, a AS application_number, d AS filing_date,
+               class_codes_of(c) AS class_codes,
+               CASE WHEN g IS NULL THEN [] ELSE [{'code': NULL::VARCHAR, 'text': g}] END AS goods_services,
+               CASE WHEN nullif(trim(o), '') IS NOT NULL
+                    THEN list_transform(string_split(o, '|'), lambda n: {'id': NULL::VARCHAR, 'name': trim(n)})
+                    WHEN nullif(trim(oid), '') IS NOT NULL
+                    THEN list_transform(string_split(oid, '|'), lambda n: {'id': trim(n), 'name': NULL::VARCHAR})
+                    ELSE [] END AS owners,
+               error, detail, c AS class_key
+        FROM raw_t"""
+    )
 
 
 def _tabular_raw(con: duckdb.DuckDBPyConnection, source: str, files: list[str], m: ColumnMapping) -> None:
@@ -237,7 +255,7 @@ def _tabular_raw(con: duckdb.DuckDBPyConnection, source: str, files: list[str], 
                {q(m.goods_services)}::VARCHAR AS g, NULL::VARCHAR AS loc, _file,
                NULL::VARCHAR AS error, NULL::VARCHAR AS detail
         FROM ({scan})"""
-    con.execute(f"CREATE TABLE raw_t AS {_GENERIC_RAW.format(rows=rows)}")
+    con.execute(f"CREATE TABLE raw_t AS {rows}")
     if source == "csv":  # rows DuckDB could not parse (reject_errors exists once the scan ran)
         errors = """SELECT NULL AS a, NULL AS d, NULL AS c, NULL AS o, NULL AS oid, NULL AS g,
                  'line ' || e.line AS loc, s.file_path AS _file,
@@ -245,7 +263,8 @@ def _tabular_raw(con: duckdb.DuckDBPyConnection, source: str, files: list[str], 
                  e.error_type || ': ' || e.error_message AS detail
             FROM (SELECT DISTINCT ON (scan_id, file_id, line) * FROM reject_errors) e
             JOIN reject_scans s USING (scan_id, file_id) ORDER BY s.file_path, e.line"""
-        con.execute(f"INSERT INTO raw_t {_GENERIC_RAW.format(rows=errors)}")
+        con.execute(f"INSERT INTO raw_t {errors}")
+    _records_view(con, generic=True)
 
 
 def _uspto_csv_raw(con: duckdb.DuckDBPyConnection, inputs: list[Path]) -> None:
@@ -297,6 +316,7 @@ def _uspto_csv_raw(con: duckdb.DuckDBPyConnection, inputs: list[Path]) -> None:
                error_type || ': ' || error_message
         FROM csv_errors WHERE file_path = {_lit(tables["case_file"])}"""
     )
+    _records_view(con, generic=False)
     for path, n in con.execute(
         f"SELECT file_path, count(*) FROM csv_errors WHERE file_path <> {_lit(tables['case_file'])} GROUP BY 1"
     ).fetchall():
@@ -307,13 +327,13 @@ def _uspto_csv_raw(con: duckdb.DuckDBPyConnection, inputs: list[Path]) -> None:
 
 
 def _pipeline(con: duckdb.DuckDBPyConnection, source: str, min_filings: int, seed: int) -> None:
-    # `raw_t` holds one row per input record, in input order: its rowid is the record id.
+    # `raw_records` has one row per input record, in input order; its `rec_id` is the rowid in `raw_t`.
     con.execute(
         """CREATE VIEW raw AS
-        SELECT rowid AS rec_id, source_file,
-               coalesce(locator, 'row ' || (rowid + 1) || coalesce(' (' || application_number || ')', '')) AS locator,
-               application_number, filing_date, class_codes, goods_services, owners, error, detail
-        FROM raw_t"""
+        SELECT rec_id, source_file,
+               coalesce(locator, 'row ' || (rec_id + 1) || coalesce(' (' || application_number || ')', '')) AS locator,
+               application_number, filing_date, class_codes, goods_services, owners, error, detail, class_key
+        FROM raw_records"""
     )
     src = source.replace("'", "''")
     # Owners: normalise each distinct name once, then map records to firms (a record with several owners -> each).
@@ -339,25 +359,27 @@ def _pipeline(con: duckdb.DuckDBPyConnection, source: str, min_filings: int, see
     )
     # Validation: narrow columns only (the texts stay in `raw` until the kept filings are known).
     con.execute(
+        """CREATE TABLE class_sets AS
+        SELECT class_key, list_sort(list_distinct(p)) AS classes,  -- list_distinct drops the NULLs
+               list_filter(codes, lambda c, i: p[i] IS NULL) AS bad_codes
+        FROM (SELECT class_key, codes, list_transform(codes, lambda c: nice_class(c)) AS p
+              FROM (SELECT class_key, class_codes_of(class_key) AS codes
+                    FROM (SELECT DISTINCT class_key FROM raw_records)))"""
+    )
+    con.execute(
         f"""CREATE TABLE parsed AS
-        WITH r AS (
-            SELECT rec_id, error, nullif(trim(application_number), '') AS app,
-                   nullif(trim(filing_date), '') AS date_raw, parse_date(filing_date) AS fdate,
-                   list_transform(class_codes, lambda c: nice_class(c)) AS parsed_codes, class_codes
-            FROM raw),
-        o AS (SELECT DISTINCT rec_id FROM rec_firms)
-        SELECT r.* EXCLUDE (parsed_codes, class_codes, error),
-               list_sort(list_distinct(parsed_codes)) AS classes,  -- list_distinct drops the NULLs
-               list_filter(class_codes, lambda c, i: parsed_codes[i] IS NULL) AS bad_codes,
-               CASE
+        SELECT rec_id, app, date_raw, fdate, classes, bad_codes, CASE
                 WHEN error IS NOT NULL THEN error
                 WHEN app IS NULL THEN 'missing_application_number'
                 WHEN date_raw IS NULL THEN 'missing_date'
                 WHEN fdate IS NULL THEN 'invalid_date'
                 WHEN fdate < DATE '{MIN_DATE}' OR fdate > current_date THEN 'date_out_of_range'
-                WHEN len(list_filter(parsed_codes, lambda c: c IS NOT NULL)) = 0 THEN 'no_valid_class'
-                WHEN o.rec_id IS NULL THEN 'missing_owner' END AS reason
-        FROM r LEFT JOIN o USING (rec_id)"""
+                WHEN len(classes) = 0 THEN 'no_valid_class'
+                WHEN rec_id NOT IN (SELECT rec_id FROM rec_firms) THEN 'missing_owner' END AS reason
+        FROM (SELECT r.rec_id, r.error, nullif(trim(r.application_number), '') AS app,
+                     nullif(trim(r.filing_date), '') AS date_raw, parse_date(r.filing_date) AS fdate,
+                     s.classes, s.bad_codes
+              FROM raw r LEFT JOIN class_sets s ON r.class_key IS NOT DISTINCT FROM s.class_key)"""
     )
     # Duplicates: the first record of each application number is kept.
     con.execute(
@@ -636,7 +658,7 @@ def _write_outputs(
     """Write both configs; returns firms and filing rows per split, and the term statistics.
 
     One sorted pass over the kept filings (by `ord`, i.e. split then firm, then date and application number) with
-    their texts from `raw_t`: the splits come one after another, in name order.
+    their texts from `raw`: the splits come one after another, in name order.
     """
     counts = dict.fromkeys(SPLITS, (0, 0)) | {
         s: (nf, nr)
@@ -651,7 +673,7 @@ def _write_outputs(
                 THEN CASE WHEN length(r.goods_services[1].text) > 0 THEN r.goods_services ELSE [] END
                 ELSE list_filter(r.goods_services, lambda g: length(g.text) > 0
                                  AND (g.code IS NULL OR nice_class(g.code) IS NOT NULL)) END AS gs
-            FROM raw_t r JOIN kept k ON r.rowid = k.rec_id)
+            FROM raw r JOIN kept k USING (rec_id))
         SELECT ord, app AS application_number, fdate AS filing_date, classes AS nice_classes, gs,
                CASE WHEN len(gs) = 1 AND gs[1].code IS NULL THEN strip_text(gs[1].text)
                ELSE array_to_string(list_transform(gs,
@@ -772,6 +794,7 @@ def build_dataset(
             staging = work / "raw.parquet"
             _stage_records(_python_records(source, paths, mapping), staging)
             con.execute(f"CREATE TABLE raw_t AS SELECT * FROM read_parquet({_lit(staging)})")
+            _records_view(con, generic=False)
         logger.info("Validating and normalising records")
         _pipeline(con, source, min_filings, seed)
         repo = out / REPO_DIR
@@ -805,7 +828,8 @@ def _synthetic_raw(con: duckdb.DuckDBPyConnection, view: str) -> None:
     rows = f"""SELECT application_number AS a, filing_date AS d, nice_classes AS c, owner AS o, NULL::VARCHAR AS oid,
                goods_services AS g, NULL::VARCHAR AS loc, 'synthetic' AS _file, NULL::VARCHAR AS error,
                NULL::VARCHAR AS detail FROM {view}"""
-    con.execute(f"CREATE TABLE raw_t AS {_GENERIC_RAW.format(rows=rows)}")
+    con.execute(f"CREATE TABLE raw_t AS {rows}")
+    _records_view(con, generic=True)
 
 
 def _fill_counts(con: duckdb.DuckDBPyConnection, report: BuildReport, term_stats: dict) -> None:
