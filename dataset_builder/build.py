@@ -214,7 +214,9 @@ def _records_view(con: duckdb.DuckDBPyConnection, *, generic: bool) -> None:
         SELECT rowid AS rec_id, _file AS source_file, loc AS locator, a AS application_number, d AS filing_date,
                class_codes_of(c) AS class_codes,
                CASE WHEN g IS NULL THEN [] ELSE [{'code': NULL::VARCHAR, 'text': g}] END AS goods_services,
-               CASE WHEN nullif(trim(o), '') IS NOT NULL
+               CASE WHEN nullif(trim(o), '') IS NOT NULL AND NOT contains(o, '|')  -- one owner: no lambda
+                    THEN [{'id': NULL::VARCHAR, 'name': trim(o)}]
+                    WHEN nullif(trim(o), '') IS NOT NULL
                     THEN list_transform(string_split(o, '|'), lambda n: {'id': NULL::VARCHAR, 'name': trim(n)})
                     WHEN nullif(trim(oid), '') IS NOT NULL
                     THEN list_transform(string_split(oid, '|'), lambda n: {'id': trim(n), 'name': NULL::VARCHAR})
@@ -453,14 +455,14 @@ class _ShardWriter:
     """Rows in, `{prefix}-{i:05d}-of-{n:05d}.parquet` shards out (written to `.tmp`, renamed when complete).
 
     Writes in a thread of its own, one table at a time (Parquet encoding releases the GIL), so that encoding
-    overlaps with preparing the next chunk. `dictionary`: the columns worth dictionary-encoding (repeated values).
+    overlaps with preparing the next chunk. `options`: `pq.ParquetWriter` keyword arguments.
     """
 
-    def __init__(self, prefix: Path, n_rows: int, per_shard: int, schema: pa.Schema, dictionary: list[str]):
+    def __init__(self, prefix: Path, n_rows: int, per_shard: int, schema: pa.Schema, options: dict):
         n_shards = max(1, math.ceil(n_rows / per_shard))
         prefix.parent.mkdir(parents=True, exist_ok=True)
         self.paths = [prefix.parent / f"{prefix.name}-{i:05d}-of-{n_shards:05d}.parquet" for i in range(n_shards)]
-        self.schema, self.per_shard, self.dictionary = schema, per_shard, dictionary
+        self.schema, self.per_shard, self.options = schema, per_shard, options
         self.index, self.in_shard, self.writer = 0, 0, None
         self.thread, self.pending = ThreadPoolExecutor(1, thread_name_prefix=prefix.name), None
 
@@ -468,7 +470,7 @@ class _ShardWriter:
         return self.paths[self.index].with_suffix(".parquet.tmp")
 
     def _open(self) -> None:
-        self.writer = pq.ParquetWriter(self._tmp(), self.schema, compression="zstd", use_dictionary=self.dictionary)
+        self.writer = pq.ParquetWriter(self._tmp(), self.schema, **self.options)
 
     def _close_shard(self) -> None:
         if self.writer is None:  # an empty shard: a valid file with no row group
@@ -508,16 +510,23 @@ class _ShardWriter:
             self.thread.shutdown()
 
 
-# Columns with repeated values: dictionary-encoding them is smaller and faster; the others are mostly unique.
-_DICTIONARY = {
-    "filings": ["firm_id", "firm_name", "filing_date", "nice_classes.list.element", "terms.list.element", "source"],
-    "sequences": [
-        "n_filings",
-        "filings.list.element.filing_date",
-        "filings.list.element.nice_classes.list.element",
-        "filings.list.element.terms.list.element",
-    ],
-}
+# Parquet writer options per config: zstd; dictionary encoding only for the columns with repeated values (smaller
+# and faster to write); the mostly unique ones (numbers, texts) are plain.
+PARQUET_OPTIONS = {
+    "filings": {
+        "compression": "zstd",
+        "use_dictionary": [
+            "firm_id", "firm_name", "filing_date", "nice_classes.list.element", "terms.list.element", "source"
+        ],
+    },
+    "sequences": {
+        "compression": "zstd",
+        "use_dictionary": [
+            "n_filings", "filings.list.element.filing_date", "filings.list.element.nice_classes.list.element",
+            "filings.list.element.terms.list.element",
+        ],
+    },
+}  # fmt: skip
 
 
 _FILING_FIELDS = ["application_number", "filing_date", "nice_classes", "terms", "goods_services"]
@@ -621,7 +630,7 @@ def _write_split(
     """Write one split's sorted filings, both configs (firms never straddle a row group)."""
     n_firms, n_filings = counts
     filings, seqs = (
-        _ShardWriter(repo / "data" / config / split, n, per_shard, features.arrow_schema, _DICTIONARY[config])
+        _ShardWriter(repo / "data" / config / split, n, per_shard, features.arrow_schema, PARQUET_OPTIONS[config])
         for config, n, per_shard, features in (
             ("filings", n_filings, FILINGS_PER_SHARD, FILINGS_FEATURES),
             ("sequences", n_firms, FIRMS_PER_SHARD, SEQUENCES_FEATURES),
