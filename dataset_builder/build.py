@@ -533,11 +533,11 @@ _FILING_FIELDS = ["application_number", "filing_date", "nice_classes", "terms", 
 
 
 class _Chunks:
-    """Sorted kept filings in (`ord`, the texts' kept goods/services `gs`, ...), `filings` and `sequences` rows out.
+    """Sorted kept filings in, `filings` and `sequences` rows out, a chunk of whole firms at a time.
 
-    Each chunk holds whole firms: their names come from `firm_order` by `ord` range, and their goods/services are
-    split into terms (`normalize.split_many`), through a cursor of its own (the connection streams the filings).
-    Also counts the terms for the card.
+    A kept filing comes with its firm's `ord` and its kept goods/services `gs`: the firms' ids and names are looked
+    up in `firm_order` by `ord` range, and `gs` is split into terms (`normalize.split_many`), through a cursor of its
+    own (the connection is busy streaming the filings). Also counts the terms for the card.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str, oracle: dict[str, list[float]] | None):
@@ -568,7 +568,9 @@ class _Chunks:
             "SELECT firm_id, firm_name FROM firm_order WHERE ord BETWEEN ? AND ? ORDER BY ord",
             params=[first, int(ords[-1])],
         ).to_arrow_table()
-        firm = pa.array(ords - first)  # every firm has filings: the ords of a chunk are consecutive
+        if firms.num_rows != ords[-1] - first + 1:  # every firm has filings: the ords of a chunk are consecutive
+            raise RuntimeError(f"Internal error: firms {first}..{ords[-1]} are not all in firm_order.")
+        firm = pa.array(ords - first)
         n = len(ords)
         filings = pa.table(
             {
@@ -675,25 +677,31 @@ def _write_outputs(
             "SELECT split, count(DISTINCT firm_id), count(*) FROM kept GROUP BY split"
         ).fetchall()
     }
-    reader = con.sql(
-        """WITH t AS (
-            SELECT k.ord, k.app, k.fdate, k.classes, CASE
-                WHEN len(r.goods_services) = 1 AND r.goods_services[1].code IS NULL  -- tabular sources: no codes
-                THEN CASE WHEN length(r.goods_services[1].text) > 0 THEN r.goods_services ELSE [] END
-                ELSE list_filter(r.goods_services, lambda g: length(g.text) > 0
-                                 AND (g.code IS NULL OR nice_class(g.code) IS NOT NULL)) END AS gs
-            FROM raw r JOIN kept k USING (rec_id))
-        SELECT ord, app AS application_number, fdate AS filing_date, classes AS nice_classes, gs,
-               CASE WHEN len(gs) = 1 AND gs[1].code IS NULL THEN strip_text(gs[1].text)
-               ELSE array_to_string(list_transform(gs,
-                   lambda g: CASE WHEN list_contains(classes, nice_class(g.code))
-                                  THEN 'Class ' || nice_class(g.code) || ': ' || strip_text(g.text)
-                                  ELSE strip_text(g.text) END), '; ') END AS goods_services
-        FROM t ORDER BY ord, fdate, app"""
-    ).to_arrow_reader(_BATCH)
-    rows, chunks = _Rows(reader), _Chunks(con, source, oracle)
-    for split in sorted(SPLITS):  # the order of `ord`
-        _write_split(rows.take(counts[split][1]), split, repo, counts[split], chunks)
+    # ORDER BY fixes the order (the key is unique): no insertion-order bookkeeping, which needs more memory.
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        reader = con.sql(
+            """WITH t AS (
+                SELECT k.ord, k.app, k.fdate, k.classes, CASE
+                    WHEN len(r.goods_services) = 1 AND r.goods_services[1].code IS NULL  -- tabular: no codes
+                    THEN CASE WHEN length(r.goods_services[1].text) > 0 THEN r.goods_services ELSE [] END
+                    ELSE list_filter(r.goods_services, lambda g: length(g.text) > 0
+                                     AND (g.code IS NULL OR nice_class(g.code) IS NOT NULL)) END AS gs
+                FROM raw r JOIN kept k USING (rec_id))
+            SELECT ord, app AS application_number, fdate AS filing_date, classes AS nice_classes, gs,
+                   CASE WHEN len(gs) = 1 AND gs[1].code IS NULL THEN strip_text(gs[1].text)
+                   ELSE array_to_string(list_transform(gs,
+                       lambda g: CASE WHEN list_contains(classes, nice_class(g.code))
+                                      THEN 'Class ' || nice_class(g.code) || ': ' || strip_text(g.text)
+                                      ELSE strip_text(g.text) END), '; ') END AS goods_services
+            FROM t ORDER BY ord, fdate, app"""
+        ).to_arrow_reader(_BATCH)
+        with reader:
+            rows, chunks = _Rows(reader), _Chunks(con, source, oracle)
+            for split in sorted(SPLITS):  # the order of `ord`
+                _write_split(rows.take(counts[split][1]), split, repo, counts[split], chunks)
+    finally:
+        con.execute("SET preserve_insertion_order = true")
     return {s: counts[s][0] for s in SPLITS}, {s: counts[s][1] for s in SPLITS}, chunks.term_stats()
 
 
