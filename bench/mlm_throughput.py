@@ -1,14 +1,17 @@
 """MLM training throughput: MarketBERT's step vs a run_mlm-style baseline, same model and data, in one run.
 
 - project: one firm per example, batches grouped by length (`LengthGroupedSampler`), padded to the longest firm
-  of the batch (`MarketBertCollator`, token/event/forecast masking).
+  of the batch (`MarketBertCollator`, token/event/forecast masking), and the prediction head applied to the masked
+  positions only (`masked_lm_loss`, what `MarketBertTrainer` trains with). The grouped batches with the stock
+  full-sequence loss are also reported, to show what each of the two changes brings.
 - baseline: what run_mlm does with `--pad_to_max_length`: every example padded to `max_length`, random batches,
   stock `DataCollatorForLanguageModeling` (15% token masking).
 
-Both run forward + backward + AdamW on the same freshly initialised model for the same number of steps (after
-warm-up steps). Reported: non-padding tokens per second and the ratio. On a GPU it also runs the project step in
-bf16 with SDPA attention and reports the achieved MFU (model FLOPs utilisation, 6 x params x tokens plus attention,
-against the device's dense bf16 peak).
+Each runs forward + backward + AdamW on its own copy of the same freshly initialised model for the same number of
+steps (after warm-up steps), interleaved step by step so that a noisy machine slows them alike. Reported:
+non-padding tokens per second and the ratio. On a GPU it also runs the project step in bf16 with SDPA attention and
+reports the achieved MFU (model FLOPs utilisation, 6 x params x tokens plus attention, against the device's dense
+bf16 peak).
 
     python bench/mlm_throughput.py                       # synthetic dataset (dataset_builder), small model
     python bench/mlm_throughput.py --max-length 512 --size base --steps 20
@@ -27,7 +30,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 from marketbert.config import MODEL_PRESETS, MarketBertArguments
 from marketbert.data import FirmEncoder, MarketBertCollator, encode_split
 from marketbert.tokenizer import build_tokenizer, build_vocabulary
-from marketbert.train import build_model
+from marketbert.train import build_model, masked_lm_loss
 
 PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L4": 121.0, "A10": 125.0}
 
@@ -49,30 +52,45 @@ def load_data(n_firms: int, seed: int):
         return make_toy_sequences(n_firms, 14, seed=seed)["train"], "marketbert toy data"
 
 
-def run(model, batches, device, steps: int, warmup: int, autocast: bool) -> dict:
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    model.train()
-    tokens = padded = 0
-    elapsed = 0.0
-    for i, batch in enumerate(batches):
-        if i == warmup + steps:
-            break
-        batch = {k: v.to(device) for k, v in batch.items()}
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-            loss = model(**batch).loss
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        if i >= warmup:
-            elapsed += time.perf_counter() - start
-            tokens += int(batch["attention_mask"].sum())
-            padded += batch["attention_mask"].numel()
-    return {"tokens": tokens, "padded": padded, "seconds": elapsed, "tokens_per_s": tokens / elapsed}
+def stock_loss(model, batch: dict) -> torch.Tensor:
+    return model(**batch).loss
+
+
+def step(model, optimizer, batch: dict, device, autocast: bool, loss_fn) -> float:
+    """One forward + backward + AdamW step; returns its seconds."""
+    batch = {k: v.to(device) for k, v in batch.items()}
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+        loss = loss_fn(model, batch)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def run_interleaved(runs: dict, device, steps: int, warmup: int) -> dict:
+    """Step every run in turn (run A step i, run B step i, ...), so machine noise hits all of them alike.
+
+    `runs` maps a name to `(model, batches, autocast, loss_fn)`.
+    """
+    optimizers = {name: torch.optim.AdamW(r[0].parameters(), lr=1e-4) for name, r in runs.items()}
+    totals = {name: {"tokens": 0, "padded": 0, "seconds": 0.0} for name in runs}
+    for i in range(warmup + steps):
+        for name, (model, batches, autocast, loss_fn) in runs.items():
+            model.train()
+            seconds = step(model, optimizers[name], batches[i], device, autocast, loss_fn)
+            if i >= warmup:
+                t = totals[name]
+                t["seconds"] += seconds
+                t["tokens"] += int(batches[i]["attention_mask"].sum())
+                t["padded"] += batches[i]["attention_mask"].numel()
+    for t in totals.values():
+        t["tokens_per_s"] = t["tokens"] / t["seconds"]
+    return totals
 
 
 def model_flops(model, tokens_padded: int, seq_len: float) -> float:
@@ -133,20 +151,23 @@ def main() -> None:
     ]
     baseline = [{k: v for k, v in b.items() if k in ("input_ids", "attention_mask", "labels")} for b in baseline]
 
-    results = {}
-    for name, batches, autocast in (
-        ("baseline (run_mlm, pad to max)", baseline, False),
-        ("project (grouped, dynamic)", project, False),
-    ):
-        torch.manual_seed(args.seed)
-        model = build_model(market, len(tokenizer), tokenizer.pad_token_id).to(device)
-        results[name] = run(model, batches, device, args.steps, args.warmup, autocast)
-    if device.type == "cuda":
+    def fresh_model(sdpa: bool = False):
         torch.manual_seed(args.seed)
         model = build_model(market, len(tokenizer), tokenizer.pad_token_id)
-        model.config._attn_implementation = "sdpa"
-        model = model.to(device)
-        results["project bf16 + SDPA"] = r = run(model, project, device, args.steps, args.warmup, True)
+        if sdpa:
+            model.config._attn_implementation = "sdpa"
+        return model.to(device)
+
+    runs = {
+        "baseline (run_mlm, pad to max)": (fresh_model(), baseline, False, stock_loss),
+        "grouped, dynamic padding": (fresh_model(), project, False, stock_loss),
+        "project (+ masked-only head)": (fresh_model(), project, False, masked_lm_loss),
+    }
+    if device.type == "cuda":
+        runs["project bf16 + SDPA"] = (fresh_model(sdpa=True), project, True, masked_lm_loss)
+    results = run_interleaved(runs, device, args.steps, args.warmup)
+    if device.type == "cuda":
+        r, model = results["project bf16 + SDPA"], runs["project bf16 + SDPA"][0]
         name = torch.cuda.get_device_name()
         peak = next((v for k, v in PEAK_BF16_TFLOPS.items() if k in name), None)
         seq = r["padded"] / (args.steps * args.batch_size)

@@ -51,6 +51,9 @@ class MarketBertArguments:
     objective_weights: list[float] = field(
         default_factory=lambda: [0.5, 0.25, 0.25], metadata={"help": "Share of token, event, forecast examples."}
     )
+    forecast_prefixes: bool = field(
+        default=True, metadata={"help": "Forecast a random filing from the ones before it, not only the last."}
+    )
     # Data
     dataset: str | None = field(default=None, metadata={"help": "Dataset repo id or local dir (config sequences)."})
     dataset_revision: str | None = field(default=None, metadata={"help": "Dataset revision (branch, tag, sha)."})

@@ -89,7 +89,9 @@ class MarketBertCollator:
 
     - `token`: BERT masking -- each non-special token with `mlm_probability`, 80% `[MASK]`, 10% random, 10% kept.
     - `event`: every filing with `event_probability` (at least one) has all its tokens masked (delimiters kept).
-    - `forecast`: all tokens of the last filing are masked (delimiters kept): predict the next filing.
+    - `forecast`: predict a filing from the ones before it. With `forecast_prefixes` a random filing (second or
+      later) is chosen and the filings after it are dropped, so every filing of a firm is a forecasting target;
+      otherwise it is always the last. All its tokens are masked (delimiters kept).
 
     Pass `seed` for deterministic masking (evaluation); otherwise the global torch RNG is used (the Trainer seeds it).
     """
@@ -98,6 +100,7 @@ class MarketBertCollator:
     mlm_probability: float = 0.15
     event_probability: float = 0.15
     objective_weights: tuple[float, float, float] = (0.5, 0.25, 0.25)
+    forecast_prefixes: bool = True
     pad_to_multiple_of: int | None = None
     seed: int | None = None
     _generator: torch.Generator | None = field(default=None, init=False, repr=False)
@@ -121,6 +124,10 @@ class MarketBertCollator:
             self._generator = torch.Generator().manual_seed(self.seed)
 
     def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        weights = torch.tensor(self.objective_weights, dtype=torch.float)
+        objectives = torch.multinomial(weights, len(features), replacement=True, generator=self._generator)
+        if self.forecast_prefixes:
+            features = [self._prefix(f) if o == 2 else f for f, o in zip(features, objectives.tolist(), strict=True)]
         length = max(len(f["input_ids"]) for f in features)
         if self.pad_to_multiple_of:
             length = -(-length // self.pad_to_multiple_of) * self.pad_to_multiple_of
@@ -132,8 +139,6 @@ class MarketBertCollator:
             input_ids[row, :n] = torch.as_tensor(f["input_ids"])
             events[row, :n] = torch.as_tensor(f["event_index"])
             attention[row, :n] = 1
-        weights = torch.tensor(self.objective_weights, dtype=torch.float)
-        objectives = torch.multinomial(weights, len(features), replacement=True, generator=self._generator)
         masked = torch.zeros_like(input_ids, dtype=torch.bool)
         labels = input_ids.clone()
         content = (events > 0) & ~torch.isin(input_ids, self.delimiter_ids)
@@ -159,6 +164,19 @@ class MarketBertCollator:
         input_ids = torch.where(to_random, random_ids, input_ids)
         labels[~(masked | whole)] = -100
         return {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
+
+    def _prefix(self, feature: dict) -> dict:
+        """The firm cut after a random filing (the second or later, when it has two), closed by `[SEP]`."""
+        event_index = feature["event_index"]
+        n_events = max(event_index)
+        if n_events < 3:
+            return feature
+        keep = int(torch.randint(2, n_events + 1, (1,), generator=self._generator))
+        end = len(event_index) - event_index[::-1].index(keep)  # one past the chosen filing's last token
+        return {
+            "input_ids": [*feature["input_ids"][:end], feature["input_ids"][-1]],
+            "event_index": [*event_index[:end], 0],
+        }
 
     def _random_positions(self, eligible: torch.Tensor, probability: float) -> torch.Tensor:
         chosen = eligible & (torch.rand(eligible.shape, generator=self._generator) < probability)

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import torch
 from datasets import DatasetDict
 from transformers import BertConfig, BertForMaskedLM, Trainer, TrainingArguments, set_seed
 from transformers.trainer_utils import HubStrategy, get_last_checkpoint
@@ -75,6 +76,30 @@ def build_model(market_args: MarketBertArguments, vocab_size: int, pad_token_id:
     """A freshly initialised `BertForMaskedLM` of the chosen size."""
     config = BertConfig(vocab_size=vocab_size, pad_token_id=pad_token_id, **MODEL_PRESETS[market_args.model_size])
     return BertForMaskedLM(config)
+
+
+def masked_lm_loss(model: BertForMaskedLM, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+    """`model(**inputs).loss`, with the prediction head applied to the masked positions only.
+
+    The encoder runs on every token, but the vocabulary projection and the softmax -- a large share of a small
+    model's step -- only where a label is set, so the loss and its gradients are those of the stock forward.
+    """
+    hidden = model.bert(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).last_hidden_state
+    labels = inputs["labels"]
+    selected = labels != -100
+    logits = model.cls(hidden[selected])
+    return torch.nn.functional.cross_entropy(logits.float(), labels[selected])
+
+
+class MarketBertTrainer(Trainer):
+    """The stock Trainer with `masked_lm_loss` as the training loss (a per-batch mean, like the model's)."""
+
+    loss_is_scaled_for_ga = False
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if return_outputs or not isinstance(model, BertForMaskedLM):  # wrapped models take the stock path
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        return masked_lm_loss(model, inputs)
 
 
 def _prepare_hub_checkpoints(training_args: TrainingArguments, market_args: MarketBertArguments) -> None:
@@ -179,11 +204,12 @@ def train_marketbert(
         mlm_probability=market_args.mlm_probability,
         event_probability=market_args.event_probability,
         objective_weights=tuple(market_args.objective_weights),
+        forecast_prefixes=market_args.forecast_prefixes,
     )
     # 7. Trainer (checkpoints to the Hub branch when pushing)
     if training_args.push_to_hub:
         _prepare_hub_checkpoints(training_args, market_args)
-    trainer = Trainer(
+    trainer = MarketBertTrainer(
         model=model,
         args=training_args,
         train_dataset=train_encoded,

@@ -134,6 +134,29 @@ def test_collator_objectives(tokenizer_and_vocab):
     assert ((token["labels"] != -100) == (torch.tensor([[0] + [1] * 12 + [0], [0] + [1] * 7 + [0] * 6]) == 1)).all()
 
 
+def test_forecast_prefixes_cut_the_firm_after_a_random_filing(tokenizer_and_vocab):
+    tokenizer, vocab = tokenizer_and_vocab
+    encoded = FirmEncoder(tokenizer, vocab, 64).encode([filing(f"20{10 + k}-01-01", [k + 1], []) for k in range(6)])
+    feature = {"input_ids": encoded.input_ids, "event_index": encoded.event_index}
+    collator = MarketBertCollator(tokenizer, objective_weights=(0, 0, 1), seed=0)
+    seen = set()
+    for _ in range(60):
+        batch = collator([feature])
+        n = int(batch["attention_mask"].sum())
+        tokens = tokenizer.convert_ids_to_tokens(batch["input_ids"][0, :n])
+        kept = (n - 2) // 5  # filings of 5 tokens each ([APP] YEAR GAP NICE [APP_END]) between [CLS] and [SEP]
+        assert n == 2 + 5 * kept and tokens[-1] == "[SEP]"
+        assert batch["input_ids"][0, : n - 6].tolist() == encoded.input_ids[: n - 6]  # earlier filings intact
+        assert tokens[-6:] == ["[APP]", "[MASK]", "[MASK]", "[MASK]", "[APP_END]", "[SEP]"]
+        masked = (batch["labels"][0] != -100).nonzero().flatten().tolist()
+        assert masked == [n - 5, n - 4, n - 3]  # the content of the last kept filing, and nothing else
+        assert tokenizer.convert_ids_to_tokens(batch["labels"][0, n - 3].item()) == f"NICE_{kept:02d}"
+        seen.add(kept)
+    assert seen == {2, 3, 4, 5, 6}  # never the first filing alone: a forecast needs a history
+    last_only = MarketBertCollator(tokenizer, objective_weights=(0, 0, 1), forecast_prefixes=False, seed=0)
+    assert int(last_only([feature])["attention_mask"].sum()) == len(encoded.input_ids)
+
+
 def test_collator_rejects_bad_settings(tokenizer_and_vocab):
     with pytest.raises(ValueError, match="objective_weights"):
         MarketBertCollator(tokenizer_and_vocab[0], objective_weights=(0, 0, 0))

@@ -13,10 +13,12 @@ from transformers import AutoModelForMaskedLM, AutoTokenizer, pipeline
 from typer.testing import CliRunner
 
 from marketbert.cli import app
+from marketbert.config import MarketBertArguments
+from marketbert.data import FirmEncoder, MarketBertCollator, encode_split
 from marketbert.publish import publish_marketbert, publish_next_filing_metric
-from marketbert.tokenizer import NICE_TOKENS
+from marketbert.tokenizer import NICE_TOKENS, build_tokenizer, build_vocabulary
 from marketbert.toy_data import make_toy_sequences
-from marketbert.train import train_marketbert
+from marketbert.train import build_model, masked_lm_loss, train_marketbert
 
 pytestmark = pytest.mark.slow
 STEPS = 40
@@ -181,3 +183,22 @@ def test_next_filing_metric_loads_from_the_hub(hub, tmp_path):
     publish_next_filing_metric(repo_id)
     metric = evaluate.load(repo_id, cache_dir=str(tmp_path))
     assert metric.compute(predictions=[[0.1, 0.7, 0.2]], references=[[0, 0, 1]], ks=[1, 2])["mrr"] == 0.5
+
+
+def test_masked_lm_loss_matches_the_stock_forward():
+    data = make_toy_sequences(12, 4, seed=5)["train"]
+    vocab = build_vocabulary(data)
+    tokenizer = build_tokenizer(vocab, model_max_length=64)
+    encoded = encode_split(data, FirmEncoder(tokenizer, vocab, 64))
+    batch = MarketBertCollator(tokenizer, seed=0)([encoded[i] for i in range(len(encoded))])
+    torch.manual_seed(0)
+    model = build_model(MarketBertArguments(model_size="tiny", max_length=64), len(tokenizer), 0).eval()  # no dropout
+    stock = model(**batch).loss
+    stock.backward()
+    stock_grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    sparse = masked_lm_loss(model, batch)
+    sparse.backward()
+    torch.testing.assert_close(sparse, stock)
+    for p, g in zip(model.parameters(), stock_grads, strict=True):
+        torch.testing.assert_close(p.grad, g)
