@@ -14,6 +14,10 @@ The generative story (vectorised over firms, one step per filing):
 Because inclusion is independent given the latent state, the probability of class `c` in a filing is exactly
 `pi_c / (1 - prod_j (1 - pi_j))`. It is recorded for each firm's last filing (`oracle_last_filing_class_probs`):
 an oracle that knows the firm's latent state, i.e. a ceiling for any model that only sees the history.
+
+That ceiling is out of reach: the state takes a noise step after every filing, which no history reveals.
+`generate(..., ceiling_draws=N)` also returns a tighter one (`SyntheticData.history_ceiling`): the class
+probabilities when the state *before* that last noise step is known, averaged over N draws of the noise.
 """
 
 from __future__ import annotations
@@ -92,6 +96,7 @@ class SyntheticData:
     oracle: pa.Table  # application_number (of each firm's last filing), oracle_last_filing_class_probs
     class_embeddings: np.ndarray  # (45, latent_dim), row 0 = class 1
     relatedness: np.ndarray  # (45, 45) non-negative class relatedness used by the generator
+    history_ceiling: np.ndarray | None = None  # rows of `oracle`: class probs knowing the state before the last step
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -130,8 +135,21 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _simulate(cfg: SyntheticConfig, rng: np.random.Generator, sizes: np.ndarray):
-    """Run the filing process; returns per-filing (firm, step, class indicator) and the last-filing oracle."""
+def _inclusion_probs(cfg, base, emb, related, z, recent) -> np.ndarray:
+    """P(class c in the filing) for latent states `z` (..., d) and recent-use memory `recent` (..., 45)."""
+    logits = base + cfg.beta * (z @ emb.T) + cfg.gamma * recent + cfg.alpha * np.tanh(recent @ related) * (1 - recent)
+    return _sigmoid(logits)
+
+
+def _given_nonempty(pi: np.ndarray) -> np.ndarray:
+    return pi / (1.0 - np.prod(1.0 - pi, axis=-1, keepdims=True))
+
+
+def _simulate(cfg: SyntheticConfig, rng: np.random.Generator, sizes: np.ndarray, ceiling_draws: int = 0):
+    """Run the filing process; returns per-filing (firm, step, class indicator), the last-filing oracle and ceiling.
+
+    The ceiling draws come from their own generator, so the filings do not depend on `ceiling_draws`.
+    """
     _, emb, related = _class_space(rng, cfg.latent_dim)
     shares = np.array([share for share, _ in SECTORS.values()])
     sector_vecs = np.stack([emb[[c - 1 for c in classes]].mean(0) for _, classes in SECTORS.values()])
@@ -148,17 +166,14 @@ def _simulate(cfg: SyntheticConfig, rng: np.random.Generator, sizes: np.ndarray)
 
     memory = np.zeros((n_firms, NUM_NICE_CLASSES))
     oracle = np.zeros((n_firms, NUM_NICE_CLASSES), dtype=np.float32)
+    ceiling = np.zeros_like(oracle) if ceiling_draws else None
+    pre_step = np.zeros_like(z)  # each firm's state before its latest noise step
+    noise_rng = np.random.default_rng([cfg.seed, 1])
     firm_idx, step_idx, indicators = [], [], []
     for k in range(int(sizes.max())):
         active = np.flatnonzero(sizes > k)
         recent = np.minimum(memory[active], 1.0)
-        logits = (
-            base
-            + cfg.beta * (z[active] @ emb.T)
-            + cfg.gamma * recent
-            + cfg.alpha * np.tanh(recent @ related) * (1 - recent)
-        )
-        pi = _sigmoid(logits)
+        pi = _inclusion_probs(cfg, base, emb, related, z[active], recent)
         x = rng.random(pi.shape) < pi
         for _ in range(100):  # condition on a non-empty filing
             empty = np.flatnonzero(~x.any(axis=1))
@@ -168,17 +183,28 @@ def _simulate(cfg: SyntheticConfig, rng: np.random.Generator, sizes: np.ndarray)
         empty = np.flatnonzero(~x.any(axis=1))
         x[empty, pi[empty].argmax(axis=1)] = True
         last = sizes[active] == k + 1
-        p_nonempty = 1.0 - np.prod(1.0 - pi[last], axis=1, keepdims=True)
-        oracle[active[last]] = (pi[last] / p_nonempty).astype(np.float32)
+        oracle[active[last]] = _given_nonempty(pi[last])
+        if ceiling is not None and k > 0 and last.any():
+            noise = noise_rng.normal(size=(ceiling_draws, int(last.sum()), emb.shape[1]))
+            z_draws = _unit(pre_step[active[last]] + cfg.state_noise * noise)
+            draws = _inclusion_probs(cfg, base, emb, related, z_draws, recent[last])
+            ceiling[active[last]] = _given_nonempty(draws).mean(axis=0)
         firm_idx.append(active)
         step_idx.append(np.full(active.size, k))
         indicators.append(x)
         memory[active] = cfg.decay * memory[active] + x
         centroid = (x @ emb) / x.sum(axis=1, keepdims=True)
-        z[active] = _unit(
-            cfg.drift * z[active] + (1 - cfg.drift) * centroid + cfg.state_noise * rng.normal(size=z[active].shape)
-        )
-    return np.concatenate(firm_idx), np.concatenate(step_idx), np.concatenate(indicators), oracle, emb, related
+        pre_step[active] = cfg.drift * z[active] + (1 - cfg.drift) * centroid
+        z[active] = _unit(pre_step[active] + cfg.state_noise * rng.normal(size=z[active].shape))
+    return (
+        np.concatenate(firm_idx),
+        np.concatenate(step_idx),
+        np.concatenate(indicators),
+        oracle,
+        ceiling,
+        emb,
+        related,
+    )
 
 
 def _dates(cfg: SyntheticConfig, rng: np.random.Generator, firm: np.ndarray, step: np.ndarray, sizes: np.ndarray):
@@ -213,8 +239,10 @@ def _goods_services(rng: np.random.Generator, firm: np.ndarray, classes: list[li
     return texts
 
 
-def generate(config: SyntheticConfig | None = None) -> SyntheticData:
+def generate(config: SyntheticConfig | None = None, *, ceiling_draws: int = 0) -> SyntheticData:
     """Generate synthetic raw filings (as the generic CSV source would read them) and the oracle.
+
+    With `ceiling_draws` > 0 it also estimates `history_ceiling` (see the module docstring) with that many draws.
 
     Example:
         >>> data = generate(SyntheticConfig(n_firms=100, seed=1))
@@ -225,7 +253,7 @@ def generate(config: SyntheticConfig | None = None) -> SyntheticData:
     rng = np.random.default_rng(cfg.seed)
     sizes = 2 + np.floor(rng.lognormal(np.log(max(cfg.median_filings - 2, 0.5)), cfg.size_sigma, cfg.n_firms))
     sizes = np.minimum(sizes, cfg.max_filings).astype(np.int64)
-    firm, step, x, oracle, emb, related = _simulate(cfg, rng, sizes)
+    firm, step, x, oracle, ceiling, emb, related = _simulate(cfg, rng, sizes, ceiling_draws)
     days = _dates(cfg, rng, firm, step, sizes)
 
     # Chronological application numbers: ties on a day broken by firm then step, so per-firm order is kept.
@@ -269,4 +297,5 @@ def generate(config: SyntheticConfig | None = None) -> SyntheticData:
         }
     )
     logger.info("Generated %d synthetic filings for %d firms (seed %d)", raw.num_rows, cfg.n_firms, cfg.seed)
-    return SyntheticData(raw, oracle_table, emb, related)
+    history_ceiling = ceiling[firm[last_rows]] if ceiling is not None else None
+    return SyntheticData(raw, oracle_table, emb, related, history_ceiling)

@@ -122,3 +122,20 @@ def test_bad_config():
         SyntheticConfig(n_firms=0)
     with pytest.raises(ValueError, match="first_year"):
         SyntheticConfig(first_year=2030)
+
+
+def test_history_ceiling_hides_only_the_last_noise_step():
+    config = SyntheticConfig(n_firms=300, seed=3)
+    plain, with_ceiling = generate(config), generate(config, ceiling_draws=50)
+    assert plain.history_ceiling is None
+    assert with_ceiling.raw.equals(plain.raw) and with_ceiling.oracle.equals(plain.oracle)  # same filings
+    oracle = np.array(plain.oracle["oracle_last_filing_class_probs"].to_pylist())
+    ceiling = with_ceiling.history_ceiling
+    assert ceiling.shape == oracle.shape and (ceiling > 0).all() and (ceiling <= 1).all()
+    assert not np.allclose(ceiling, oracle, atol=1e-3)  # averaging over the unseen noise step changes the odds
+    # with no state noise, knowing the state before the last step is knowing the state: the ceiling is the oracle
+    noiseless = SyntheticConfig(n_firms=300, seed=3, state_noise=0.0)
+    exact = generate(noiseless, ceiling_draws=5)
+    np.testing.assert_allclose(
+        exact.history_ceiling, np.array(exact.oracle["oracle_last_filing_class_probs"].to_pylist()), rtol=1e-5
+    )
