@@ -287,7 +287,7 @@ def test_browser_enters_a_history_and_reads_the_forecast(app_url, explorer):
             status.get_by_text("Most likely class").wait_for(timeout=30_000)
             assert top in status.inner_text()
             table = page.locator("#classes-table")
-            table.get_by_text(expected.classes[1].heading).first.wait_for(timeout=10_000)
+            table.get_by_text(expected.classes[1].heading).filter(visible=True).first.wait_for(timeout=10_000)
             assert expected.classes[0].heading in table.inner_text()
             page.locator("#history textarea").fill("2019-03-01 | 46")
             page.locator("#predict").click()
