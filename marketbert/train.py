@@ -223,8 +223,9 @@ def train_marketbert(
     trainer.save_state()
     if training_args.push_to_hub:
         trainer.push_to_hub(commit_message="End of training", blocking=True)
-    trained = trainer.model
-    trained.save_pretrained(model_dir)  # safetensors
+    trainer.model.save_pretrained(model_dir)  # safetensors
+    # Evaluate what is published: the saved weights, without the mixed-precision wrapper training put on forward().
+    trained = BertForMaskedLM.from_pretrained(model_dir).to(training_args.device)
     tokenizer.save_pretrained(model_dir)
     (model_dir / TRAINING_CONFIG).write_text(
         json.dumps(resolved_config(market_args, training_args), indent=2, default=str) + "\n", encoding="utf-8"
