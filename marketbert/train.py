@@ -92,14 +92,20 @@ def masked_lm_loss(model: BertForMaskedLM, inputs: dict[str, torch.Tensor]) -> t
 
 
 class MarketBertTrainer(Trainer):
-    """The stock Trainer with `masked_lm_loss` as the training loss (a per-batch mean, like the model's)."""
+    """The stock Trainer with `masked_lm_loss` as the training loss (a per-batch mean, like the model's).
+
+    Mixed precision: accelerate wraps the model's `forward()` in autocast, which `masked_lm_loss` does not call, so
+    the autocast is applied here.
+    """
 
     loss_is_scaled_for_ga = False
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if return_outputs or not isinstance(model, BertForMaskedLM):  # wrapped models take the stock path
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-        return masked_lm_loss(model, inputs)
+        half = torch.bfloat16 if self.args.bf16 else torch.float16
+        with torch.autocast(model.device.type, dtype=half, enabled=self.args.bf16 or self.args.fp16):
+            return masked_lm_loss(model, inputs)
 
 
 def _prepare_hub_checkpoints(training_args: TrainingArguments, market_args: MarketBertArguments) -> None:

@@ -202,3 +202,23 @@ def test_masked_lm_loss_matches_the_stock_forward():
     torch.testing.assert_close(sparse, stock)
     for p, g in zip(model.parameters(), stock_grads, strict=True):
         torch.testing.assert_close(p.grad, g)
+
+
+def test_trainer_loss_runs_under_the_configured_mixed_precision(tmp_path):
+    from transformers import TrainingArguments
+
+    from marketbert.train import MarketBertTrainer
+
+    data = make_toy_sequences(12, 4, seed=5)["train"]
+    vocab = build_vocabulary(data)
+    tokenizer = build_tokenizer(vocab, model_max_length=64)
+    encoded = encode_split(data, FirmEncoder(tokenizer, vocab, 64))
+    batch = MarketBertCollator(tokenizer, seed=0)([encoded[i] for i in range(len(encoded))])
+    torch.manual_seed(0)
+    model = build_model(MarketBertArguments(model_size="tiny", max_length=64), len(tokenizer), 0).eval()
+    args = TrainingArguments(str(tmp_path), use_cpu=True, bf16=True, report_to="none")
+    loss = MarketBertTrainer(model=model, args=args).compute_loss(model, batch)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        expected = masked_lm_loss(model, batch)
+    assert loss.item() == expected.item()
+    assert loss.item() != masked_lm_loss(model, batch).item()  # float32 gives another value: autocast was on
