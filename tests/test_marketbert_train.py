@@ -185,14 +185,20 @@ def test_next_filing_metric_loads_from_the_hub(hub, tmp_path):
     assert metric.compute(predictions=[[0.1, 0.7, 0.2]], references=[[0, 0, 1]], ks=[1, 2])["mrr"] == 0.5
 
 
-def test_masked_lm_loss_matches_the_stock_forward():
+@pytest.fixture()
+def toy_batch_and_model():
+    """A masked batch of toy firms and a freshly initialised tiny MarketBERT in eval mode (no dropout)."""
     data = make_toy_sequences(12, 4, seed=5)["train"]
     vocab = build_vocabulary(data)
     tokenizer = build_tokenizer(vocab, model_max_length=64)
     encoded = encode_split(data, FirmEncoder(tokenizer, vocab, 64))
     batch = MarketBertCollator(tokenizer, seed=0)([encoded[i] for i in range(len(encoded))])
     torch.manual_seed(0)
-    model = build_model(MarketBertArguments(model_size="tiny", max_length=64), len(tokenizer), 0).eval()  # no dropout
+    return batch, build_model(MarketBertArguments(model_size="tiny", max_length=64), len(tokenizer), 0).eval()
+
+
+def test_masked_lm_loss_matches_the_stock_forward(toy_batch_and_model):
+    batch, model = toy_batch_and_model
     stock = model(**batch).loss
     stock.backward()
     stock_grads = [p.grad.clone() for p in model.parameters()]
@@ -204,18 +210,12 @@ def test_masked_lm_loss_matches_the_stock_forward():
         torch.testing.assert_close(p.grad, g)
 
 
-def test_trainer_loss_runs_under_the_configured_mixed_precision(tmp_path):
+def test_trainer_loss_runs_under_the_configured_mixed_precision(tmp_path, toy_batch_and_model):
     from transformers import TrainingArguments
 
     from marketbert.train import MarketBertTrainer
 
-    data = make_toy_sequences(12, 4, seed=5)["train"]
-    vocab = build_vocabulary(data)
-    tokenizer = build_tokenizer(vocab, model_max_length=64)
-    encoded = encode_split(data, FirmEncoder(tokenizer, vocab, 64))
-    batch = MarketBertCollator(tokenizer, seed=0)([encoded[i] for i in range(len(encoded))])
-    torch.manual_seed(0)
-    model = build_model(MarketBertArguments(model_size="tiny", max_length=64), len(tokenizer), 0).eval()
+    batch, model = toy_batch_and_model
     args = TrainingArguments(str(tmp_path), use_cpu=True, bf16=True, report_to="none")
     loss = MarketBertTrainer(model=model, args=args).compute_loss(model, batch)
     with torch.autocast("cpu", dtype=torch.bfloat16):
