@@ -9,9 +9,10 @@
 
 Each runs forward + backward + AdamW on its own copy of the same freshly initialised model for the same number of
 steps (after warm-up steps), interleaved step by step so that a noisy machine slows them alike. Reported:
-non-padding tokens per second and the ratio. On a GPU it also runs the project step in bf16 with SDPA attention and
-reports the achieved MFU (model FLOPs utilisation, 6 x params x tokens plus attention, against the device's dense
-bf16 peak).
+non-padding tokens per second and the ratio. On a CPU with native bf16 (AVX512-BF16/AMX), where training switches
+bf16 autocast on, the project step is also run that way. On a GPU it also runs the project step in bf16 with SDPA
+attention and reports the achieved MFU (model FLOPs utilisation, 6 x params x tokens plus attention, against the
+device's dense bf16 peak).
 
     python bench/mlm_throughput.py                       # synthetic dataset (dataset_builder), small model
     python bench/mlm_throughput.py --max-length 512 --size base --steps 20
@@ -27,7 +28,7 @@ import torch
 from transformers import DataCollatorForLanguageModeling
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-from marketbert.config import MODEL_PRESETS, MarketBertArguments
+from marketbert.config import MODEL_PRESETS, MarketBertArguments, native_bf16
 from marketbert.data import FirmEncoder, MarketBertCollator, encode_split
 from marketbert.tokenizer import build_tokenizer, build_vocabulary
 from marketbert.train import build_model, masked_lm_loss
@@ -165,6 +166,8 @@ def main() -> None:
     }
     if device.type == "cuda":
         runs["project bf16 + SDPA"] = (fresh_model(sdpa=True), project, True, masked_lm_loss)
+    elif native_bf16(on_cpu=True):  # what training does on this CPU (bf16 is on where it is native)
+        runs["project + bf16 autocast"] = (fresh_model(), project, True, masked_lm_loss)
     results = run_interleaved(runs, device, args.steps, args.warmup)
     if device.type == "cuda":
         r, model = results["project bf16 + SDPA"], runs["project bf16 + SDPA"][0]

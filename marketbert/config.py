@@ -7,6 +7,7 @@ by side. Unknown keys are an error. Presets live in `marketbert/configs/{tiny,sm
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,22 @@ class MarketBertArguments:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}.")
 
 
+def native_bf16(*, on_cpu: bool) -> bool:
+    """Whether bf16 autocast runs natively: a CUDA GPU with bf16, or a CPU with AVX512-BF16 or AMX (Linux).
+
+    Where it is only emulated it would be slower than float32, so training stays in float32 there.
+    """
+    import torch
+
+    if not on_cpu:  # the Trainer's bf16 on a CPU needs use_cpu
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"\b(avx512_bf16|amx_bf16)\b", flags) is not None
+
+
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """Read a YAML (`.yaml`/`.yml`) or JSON config into a dict; a bare preset name reads the packaged file."""
     path = Path(path)
@@ -112,10 +129,8 @@ def load_config(
     data["output_dir"] = str(Path(output_dir) / "trainer")
     data.setdefault("remove_unused_columns", False)  # the collator needs `event_index`
     data.setdefault("report_to", "none")
-    if not data.get("use_cpu") and "bf16" not in data:  # bf16 where the GPU has it, unless the config says otherwise
-        import torch
-
-        data["bf16"] = bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    if "bf16" not in data:  # bf16 autocast where the hardware runs it natively, unless the config says otherwise
+        data["bf16"] = native_bf16(on_cpu=bool(data.get("use_cpu")))
     parser = HfArgumentParser((MarketBertArguments, TrainingArguments))
     try:
         market_args, training_args = parser.parse_dict(data, allow_extra_keys=False)

@@ -247,6 +247,7 @@ def train_marketbert(
     results["train"] = {
         **train_result.metrics,
         "wall_seconds": round(train_seconds, 1),
+        "precision": "bf16 autocast" if training_args.bf16 else "fp16 autocast" if training_args.fp16 else "float32",
         "n_firms": len(train_split),
         "n_examples": len(train_encoded),
     }

@@ -8,7 +8,7 @@ import pytest
 import torch
 from transformers import AutoTokenizer
 
-from marketbert.config import load_config
+from marketbert.config import load_config, native_bf16
 from marketbert.data import FirmEncoder, MarketBertCollator, encode_split, mask_last_filing
 from marketbert.tokenizer import (
     NICE_TOKENS,
@@ -185,3 +185,8 @@ def test_config_errors_name_the_problem(tmp_path):
     market, training = load_config("tiny", tmp_path, {"max_steps": 3})
     assert market.max_length == 128 and training.max_steps == 3
     assert training.output_dir == str(tmp_path / "trainer") and training.remove_unused_columns is False
+
+
+def test_bf16_follows_the_hardware_unless_the_config_says_otherwise(tmp_path):
+    assert load_config("tiny", tmp_path)[1].bf16 is native_bf16(on_cpu=True)
+    assert load_config("tiny", tmp_path, {"bf16": False})[1].bf16 is False

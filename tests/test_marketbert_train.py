@@ -116,6 +116,8 @@ def test_publish_then_load_with_auto_classes_in_a_fresh_cache(trained, hub, tmp_
     assert card.data.datasets == ["toy/firm-trademark-sequences"]
     assert f"| Recall@5 | {r5['marketbert']['recall@5']:.3f} | {r5['popularity']['recall@5']:.3f} |" in card.text
     assert "![Nice class embeddings, PCA](class_embeddings.png)" in card.text
+    assert f"({results['train']['precision']}, weights saved in float32)" in card.text
+    assert remote.dtype == torch.float32
     assert not [f for f in hub.api.list_repo_files(repo_id) if f.endswith((".bin", ".pkl", ".pt"))]
 
     # the stock fill-mask pipeline over the Hub model decodes the market vocabulary
