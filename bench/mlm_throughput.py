@@ -1,18 +1,18 @@
 """MLM training throughput: MarketBERT's step vs a run_mlm-style baseline, same model and data, in one run.
 
 - project: one firm per example, batches grouped by length (`LengthGroupedSampler`), padded to the longest firm
-  of the batch (`MarketBertCollator`, token/event/forecast masking), and the prediction head applied to the masked
-  positions only (`masked_lm_loss`, what `MarketBertTrainer` trains with). The grouped batches with the stock
-  full-sequence loss are also reported, to show what each of the two changes brings.
+  of the batch (`MarketBertCollator`, token/event/forecast masking); then, step by step, what `MarketBertTrainer`
+  adds: the prediction head on the masked positions only (`masked_lm_loss`); on a CPU the encoder on the real tokens
+  only with fast dropout masks (`packed_masked_lm_loss`) and, where the CPU has native bf16 (AVX512-BF16/AMX), bf16
+  autocast. The last row is what training runs on this machine.
 - baseline: what run_mlm does with `--pad_to_max_length`: every example padded to `max_length`, random batches,
-  stock `DataCollatorForLanguageModeling` (15% token masking).
+  stock `DataCollatorForLanguageModeling` (15% token masking), the stock forward.
 
-Each runs forward + backward + AdamW on its own copy of the same freshly initialised model for the same number of
-steps (after warm-up steps), interleaved step by step so that a noisy machine slows them alike. Reported:
-non-padding tokens per second and the ratio. On a CPU with native bf16 (AVX512-BF16/AMX), where training switches
-bf16 autocast on, the project step is also run that way. On a GPU it also runs the project step in bf16 with SDPA
-attention and reports the achieved MFU (model FLOPs utilisation, 6 x params x tokens plus attention, against the
-device's dense bf16 peak).
+Each runs forward + backward + AdamW (fused, the Trainer's default) on its own copy of the same freshly initialised
+model for the same number of steps (after warm-up steps), interleaved step by step so that a noisy machine slows
+them alike. Reported: non-padding tokens per second and the ratio. On a GPU it also runs the project step in bf16
+with SDPA attention and reports the achieved MFU (model FLOPs utilisation, 6 x params x tokens plus attention,
+against the device's dense bf16 peak).
 
     python bench/mlm_throughput.py                       # synthetic dataset (dataset_builder), small model
     python bench/mlm_throughput.py --max-length 512 --size base --steps 20
@@ -30,6 +30,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from marketbert.config import MODEL_PRESETS, MarketBertArguments, native_bf16
 from marketbert.data import FirmEncoder, MarketBertCollator, encode_split
+from marketbert.packed import packed_masked_lm_loss
 from marketbert.tokenizer import build_tokenizer, build_vocabulary
 from marketbert.train import build_model, masked_lm_loss
 
@@ -78,7 +79,7 @@ def run_interleaved(runs: dict, device, steps: int, warmup: int) -> dict:
 
     `runs` maps a name to `(model, batches, autocast, loss_fn)`.
     """
-    optimizers = {name: torch.optim.AdamW(r[0].parameters(), lr=1e-4) for name, r in runs.items()}
+    optimizers = {name: torch.optim.AdamW(r[0].parameters(), lr=1e-4, fused=True) for name, r in runs.items()}
     totals = {name: {"tokens": 0, "padded": 0, "seconds": 0.0} for name in runs}
     for i in range(warmup + steps):
         for name, (model, batches, autocast, loss_fn) in runs.items():
@@ -162,12 +163,14 @@ def main() -> None:
     runs = {
         "baseline (run_mlm, pad to max)": (fresh_model(), baseline, False, stock_loss),
         "grouped, dynamic padding": (fresh_model(), project, False, stock_loss),
-        "project (+ masked-only head)": (fresh_model(), project, False, masked_lm_loss),
+        "+ masked-only head": (fresh_model(), project, False, masked_lm_loss),
     }
     if device.type == "cuda":
         runs["project bf16 + SDPA"] = (fresh_model(sdpa=True), project, True, masked_lm_loss)
-    elif native_bf16(on_cpu=True):  # what training does on this CPU (bf16 is on where it is native)
-        runs["project + bf16 autocast"] = (fresh_model(), project, True, masked_lm_loss)
+    else:
+        runs["+ real tokens only, fast dropout"] = (fresh_model(), project, False, packed_masked_lm_loss)
+        if native_bf16(on_cpu=True):  # what training does on this CPU (bf16 is on where it is native)
+            runs["+ bf16 autocast"] = (fresh_model(), project, True, packed_masked_lm_loss)
     results = run_interleaved(runs, device, args.steps, args.warmup)
     if device.type == "cuda":
         r, model = results["project bf16 + SDPA"], runs["project bf16 + SDPA"][0]

@@ -55,6 +55,10 @@ class MarketBertArguments:
     forecast_prefixes: bool = field(
         default=True, metadata={"help": "Forecast a random filing from the ones before it, not only the last."}
     )
+    packed_forward: bool = field(
+        default=True,
+        metadata={"help": "On a CPU, train with the packed forward (real tokens only, fast dropout); else stock."},
+    )
     # Data
     dataset: str | None = field(default=None, metadata={"help": "Dataset repo id or local dir (config sequences)."})
     dataset_revision: str | None = field(default=None, metadata={"help": "Dataset revision (branch, tag, sha)."})

@@ -33,6 +33,7 @@ from marketbert.config import MODEL_PRESETS, MarketBertArguments, load_config, r
 from marketbert.data import FirmEncoder, MarketBertCollator, encode_split
 from marketbert.embedding_map import plot_class_embeddings
 from marketbert.evaluation import evaluate_marketbert, masked_lm_metrics
+from marketbert.packed import packed_masked_lm_loss
 from marketbert.surprisal import split_surprisal
 from marketbert.tokenizer import build_tokenizer, build_vocabulary
 
@@ -92,20 +93,27 @@ def masked_lm_loss(model: BertForMaskedLM, inputs: dict[str, torch.Tensor]) -> t
 
 
 class MarketBertTrainer(Trainer):
-    """The stock Trainer with `masked_lm_loss` as the training loss (a per-batch mean, like the model's).
+    """The stock Trainer with a faster training loss, equal to the model's own (a per-batch mean).
 
-    Mixed precision: accelerate wraps the model's `forward()` in autocast, which `masked_lm_loss` does not call, so
-    the autocast is applied here.
+    On a CPU `packed_masked_lm_loss` (real tokens only, fast dropout masks) unless `packed_forward=False`;
+    elsewhere `masked_lm_loss` (the stock encoder, whose SDPA attention has fused dropout kernels there). Mixed
+    precision: accelerate wraps the model's `forward()` in autocast, which neither loss calls, so it is applied here.
     """
 
     loss_is_scaled_for_ga = False
+
+    def __init__(self, *args, packed_forward: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.packed_forward = packed_forward
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if return_outputs or not isinstance(model, BertForMaskedLM):  # wrapped models take the stock path
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         half = torch.bfloat16 if self.args.bf16 else torch.float16
+        packed = self.packed_forward and model.device.type == "cpu"
+        loss_fn = packed_masked_lm_loss if packed else masked_lm_loss
         with torch.autocast(model.device.type, dtype=half, enabled=self.args.bf16 or self.args.fp16):
-            return masked_lm_loss(model, inputs)
+            return loss_fn(model, inputs)
 
 
 def _prepare_hub_checkpoints(training_args: TrainingArguments, market_args: MarketBertArguments) -> None:
@@ -221,6 +229,7 @@ def train_marketbert(
         train_dataset=train_encoded,
         data_collator=collator,
         processing_class=tokenizer,
+        packed_forward=market_args.packed_forward,
     )
     # 8. Train (resuming when a checkpoint exists)
     checkpoint = find_checkpoint(training_args, market_args) if market_args.resume else None

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from marketbert.cli import app
 from marketbert.config import MarketBertArguments
 from marketbert.data import FirmEncoder, MarketBertCollator, encode_split
+from marketbert.packed import FastDropout, packed_masked_lm_loss
 from marketbert.publish import publish_marketbert, publish_next_filing_metric
 from marketbert.tokenizer import NICE_TOKENS, build_tokenizer, build_vocabulary
 from marketbert.toy_data import make_toy_sequences
@@ -199,17 +200,31 @@ def toy_batch_and_model():
     return batch, build_model(MarketBertArguments(model_size="tiny", max_length=64), len(tokenizer), 0).eval()
 
 
-def test_masked_lm_loss_matches_the_stock_forward(toy_batch_and_model):
+@pytest.mark.parametrize("loss_fn", [masked_lm_loss, packed_masked_lm_loss])
+def test_training_losses_match_the_stock_forward(toy_batch_and_model, loss_fn):
     batch, model = toy_batch_and_model
+    assert batch["attention_mask"].min() == 0  # some padding, which the packed loss skips
     stock = model(**batch).loss
     stock.backward()
     stock_grads = [p.grad.clone() for p in model.parameters()]
     model.zero_grad()
-    sparse = masked_lm_loss(model, batch)
-    sparse.backward()
-    torch.testing.assert_close(sparse, stock)
+    loss = loss_fn(model, batch)
+    loss.backward()
+    torch.testing.assert_close(loss, stock)
     for p, g in zip(model.parameters(), stock_grads, strict=True):
-        torch.testing.assert_close(p.grad, g)
+        # atol: the key biases' true gradient is 0 (softmax ignores a shift shared by all keys); both give ~1e-12
+        torch.testing.assert_close(p.grad, g, atol=1e-7, rtol=1e-4)
+
+
+def test_fast_dropout_keeps_the_rate_the_mean_and_the_seed():
+    x = torch.ones(1000, 1000)
+    torch.manual_seed(3)
+    dropped = FastDropout(training=True)(x, 0.1)
+    assert (dropped == 0).float().mean().item() == pytest.approx(0.1, abs=0.002)
+    assert dropped.mean().item() == pytest.approx(1.0, abs=0.005)
+    torch.manual_seed(3)
+    assert torch.equal(FastDropout(training=True)(x, 0.1), dropped)  # seeded from torch's generator
+    assert FastDropout(training=False)(x, 0.1) is x
 
 
 def test_trainer_loss_runs_under_the_configured_mixed_precision(tmp_path, toy_batch_and_model):
@@ -221,6 +236,9 @@ def test_trainer_loss_runs_under_the_configured_mixed_precision(tmp_path, toy_ba
     args = TrainingArguments(str(tmp_path), use_cpu=True, bf16=True, report_to="none")
     loss = MarketBertTrainer(model=model, args=args).compute_loss(model, batch)
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        expected = masked_lm_loss(model, batch)
+        expected = packed_masked_lm_loss(model, batch)  # the training loss on a CPU
     assert loss.item() == expected.item()
-    assert loss.item() != masked_lm_loss(model, batch).item()  # float32 gives another value: autocast was on
+    assert loss.item() != packed_masked_lm_loss(model, batch).item()  # float32 gives another value: autocast was on
+    stock_encoder = MarketBertTrainer(model=model, args=args, packed_forward=False).compute_loss(model, batch)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert stock_encoder.item() == masked_lm_loss(model, batch).item()
