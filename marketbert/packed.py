@@ -87,10 +87,14 @@ def packed_hidden_states(
     return hidden, real
 
 
-def packed_masked_lm_loss(model: BertForMaskedLM, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
-    """`model(**inputs).loss`, computed on the real tokens only, the prediction head on the masked ones only."""
-    hidden, real = packed_hidden_states(model, inputs["input_ids"], inputs["attention_mask"])
-    labels = inputs["labels"].reshape(-1)[real]
+def masked_positions_loss(model: BertForMaskedLM, hidden: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """The MLM loss, the prediction head applied only where a label is set (`labels` shaped like `hidden[..., 0]`)."""
     selected = labels != -100
     logits = model.cls(hidden[selected])
     return F.cross_entropy(logits.float(), labels[selected])
+
+
+def packed_masked_lm_loss(model: BertForMaskedLM, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+    """`model(**inputs).loss`, computed on the real tokens only, the prediction head on the masked ones only."""
+    hidden, real = packed_hidden_states(model, inputs["input_ids"], inputs["attention_mask"])
+    return masked_positions_loss(model, hidden, inputs["labels"].reshape(-1)[real])

@@ -33,7 +33,7 @@ from marketbert.config import MODEL_PRESETS, MarketBertArguments, load_config, r
 from marketbert.data import FirmEncoder, MarketBertCollator, encode_split
 from marketbert.embedding_map import plot_class_embeddings
 from marketbert.evaluation import evaluate_marketbert, masked_lm_metrics
-from marketbert.packed import packed_masked_lm_loss
+from marketbert.packed import masked_positions_loss, packed_masked_lm_loss
 from marketbert.surprisal import split_surprisal
 from marketbert.tokenizer import build_tokenizer, build_vocabulary
 
@@ -86,10 +86,7 @@ def masked_lm_loss(model: BertForMaskedLM, inputs: dict[str, torch.Tensor]) -> t
     model's step -- only where a label is set, so the loss and its gradients are those of the stock forward.
     """
     hidden = model.bert(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).last_hidden_state
-    labels = inputs["labels"]
-    selected = labels != -100
-    logits = model.cls(hidden[selected])
-    return torch.nn.functional.cross_entropy(logits.float(), labels[selected])
+    return masked_positions_loss(model, hidden, inputs["labels"])
 
 
 class MarketBertTrainer(Trainer):
