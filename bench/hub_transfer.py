@@ -36,8 +36,8 @@ from urllib.parse import unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hub_release.client_env import configure_client_env  # noqa: E402
-from hub_release.local_hub import LocalHubProcess  # noqa: E402
+from hub_client.client_env import configure_client_env  # noqa: E402
+from local_hub import LocalHubProcess  # noqa: E402
 
 CHUNK = 1 << 20
 

@@ -49,7 +49,7 @@ def load_data(n_firms: int, seed: int):
         build_dataset(out, n_firms=n_firms, seed=seed, write_card=False)
         return load_sequences(f"{out}/repo")["train"], "dataset_builder synthetic"
     except ImportError:
-        from marketbert.toy_data import make_toy_sequences
+        from tests.helpers.toy_data import make_toy_sequences
 
         return make_toy_sequences(n_firms, 14, seed=seed)["train"], "marketbert toy data"
 

@@ -33,7 +33,7 @@ from marketbert.config import MODEL_PRESETS  # noqa: E402
 from marketbert.data import FirmEncoder, mask_last_filing  # noqa: E402
 from marketbert.inference import label_scores  # noqa: E402
 from marketbert.tokenizer import NICE_TOKENS, build_tokenizer, build_vocabulary  # noqa: E402
-from marketbert.toy_data import make_toy_sequences  # noqa: E402
+from tests.helpers.toy_data import make_toy_sequences  # noqa: E402
 
 
 def build_explorer(model_size: str, device: str, n_firms: int) -> tuple[Explorer, list[list[dict]]]:

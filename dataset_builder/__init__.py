@@ -3,7 +3,7 @@
 Public API (imported lazily, so `import dataset_builder` stays light):
 
 * `build_dataset(out_dir, source=..., inputs=..., n_firms=..., seed=..., min_filings=...) -> BuildReport`
-* `push_dataset(out_dir, repo_id, tag=None) -> hub_release.hub_io.PublishResult`
+* `push_dataset(out_dir, repo_id, tag=None) -> hub_client.hub_io.PublishResult`
 * `generate(SyntheticConfig(...)) -> SyntheticData` (the synthetic generator alone)
 """
 

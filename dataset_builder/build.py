@@ -833,9 +833,10 @@ def build_dataset(
     report.seconds = round(time.monotonic() - started, 2)
     report.save()
     if write_card:
+        from dataset_builder.schema import dataset_layout
         from model_cards.dataset_card import write_dataset_card
 
-        write_dataset_card(report)
+        write_dataset_card(report, dataset_layout())
     logger.info("Built %s: %s", out, report.summary())
     return report
 

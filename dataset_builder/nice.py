@@ -1,58 +1,12 @@
-"""Nice classification reference data: short class titles, typical goods/services terms, popularity, sectors.
+"""The synthetic generator's Nice vocabulary: typical goods/services terms per class, popularity, sectors.
+
+Class headings live in `nice_classification` (the one Nice reference module).
 
 The term lists are real-looking Nice wording (no commas inside a term, so `;`/`,` splitting gives them back
 exactly). Popularity is the approximate share of each class in EU trade mark filings, by rank.
 """
 
 from __future__ import annotations
-
-CLASS_TITLES: dict[int, str] = {
-    1: "Chemicals",
-    2: "Paints",
-    3: "Cosmetics and cleaning",
-    4: "Lubricants and fuels",
-    5: "Pharmaceuticals",
-    6: "Metal goods",
-    7: "Machines",
-    8: "Hand tools",
-    9: "Electronics and software",
-    10: "Medical apparatus",
-    11: "Lighting and heating",
-    12: "Vehicles",
-    13: "Firearms and fireworks",
-    14: "Jewellery and watches",
-    15: "Musical instruments",
-    16: "Paper and printed matter",
-    17: "Rubber and plastics",
-    18: "Leather goods",
-    19: "Building materials",
-    20: "Furniture",
-    21: "Household utensils",
-    22: "Ropes and textile fibres",
-    23: "Yarns and threads",
-    24: "Textiles",
-    25: "Clothing",
-    26: "Haberdashery",
-    27: "Floor coverings",
-    28: "Toys and sporting goods",
-    29: "Meat and dairy",
-    30: "Staple foods",
-    31: "Agricultural products",
-    32: "Beers and soft drinks",
-    33: "Alcoholic beverages",
-    34: "Tobacco",
-    35: "Advertising and retail",
-    36: "Financial services",
-    37: "Construction and repair",
-    38: "Telecommunications",
-    39: "Transport",
-    40: "Treatment of materials",
-    41: "Education and entertainment",
-    42: "Scientific and IT services",
-    43: "Food and accommodation",
-    44: "Medical and agricultural services",
-    45: "Legal and security services",
-}
 
 CLASS_TERMS: dict[int, list[str]] = {
     1: [

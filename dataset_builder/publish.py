@@ -1,6 +1,6 @@
 """Publish a built dataset folder to the Hub in one commit (no commit when nothing changed).
 
-Call :func:`hub_release.client_env.configure_client_env` first when the endpoint is not already in the environment.
+Call :func:`hub_client.client_env.configure_client_env` first when the endpoint is not already in the environment.
 """
 
 from __future__ import annotations
@@ -25,17 +25,18 @@ def push_dataset(out_dir: str | Path, repo_id: str, tag: str | None = None, *, p
     Raises:
         FileNotFoundError: `out_dir` holds no build.
     """
-    from hub_release.client_env import configure_client_env
+    from hub_client.client_env import configure_client_env
 
     configure_client_env()
     from huggingface_hub import DatasetCard
 
-    from hub_release.hub_io import publish_folder, validate_repo_id
+    from dataset_builder.schema import dataset_layout
+    from hub_client.hub_io import publish_folder, validate_repo_id
     from model_cards.dataset_card import write_dataset_card
 
     validate_repo_id(repo_id)
     report = BuildReport.load(out_dir)
-    readme = write_dataset_card(report, repo_id)
+    readme = write_dataset_card(report, dataset_layout(), repo_id)
     DatasetCard.load(readme).validate(repo_type="dataset")
     result = publish_folder(
         Path(out_dir) / REPO_DIR,

@@ -31,6 +31,8 @@ import defusedxml.ElementTree as DET
 import pyarrow as pa
 from defusedxml import DefusedXmlException
 
+from hub_client.errors import InputError
+
 logger = logging.getLogger(__name__)
 
 EUIPO_NS = "{http://euipo.europa.eu/trademark/data}"
@@ -53,10 +55,6 @@ RAW_SCHEMA = pa.schema(
         ("detail", pa.string()),
     ]
 )
-
-
-class InputError(ValueError):
-    """An input path is missing or wholly unreadable (the message names the file)."""
 
 
 @dataclass

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datasets import Features, List, Value
 
+from nice_classification import NUM_NICE_CLASSES  # noqa: F401 - re-exported for the builder's users
+
 DATASET_NAME = "firm-trademark-sequences"
 SPLITS = ("train", "validation", "test")
-NUM_NICE_CLASSES = 45
 
 # One filing as it appears inside a firm's sequence (and, with firm columns, as a row of `filings`).
 FILING_FEATURES = {
@@ -42,3 +43,19 @@ SEQUENCES_FEATURES = Features(
         "oracle_last_filing_class_probs": List(Value("float32")),
     }
 )
+
+
+def dataset_layout():
+    """The published layout (configs, splits, reject reasons, builder version) as the dataset card describes it."""
+    from importlib.metadata import version
+
+    from dataset_builder.build import REJECT_REASONS
+    from model_cards.dataset_card import DatasetLayout
+
+    return DatasetLayout(
+        name=DATASET_NAME,
+        configs={"sequences": SEQUENCES_FEATURES, "filings": FILINGS_FEATURES},
+        splits=SPLITS,
+        reject_reasons=REJECT_REASONS,
+        builder_version=version("marketbert-release"),
+    )

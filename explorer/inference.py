@@ -26,11 +26,11 @@ import numpy as np
 import torch
 
 from explorer.history import format_filing, format_history
-from explorer.nice_classes import NICE_HEADINGS, class_label
 from marketbert import baselines
 from marketbert.data import FirmEncoder
 from marketbert.inference import forecast_last_filing, item_ids, label_scores, load_marketbert, nice_ids
 from marketbert.tokenizer import ITEM_PREFIX, NICE_TOKENS, NUM_NICE_CLASSES, item_token
+from nice_classification import NICE_HEADINGS, class_label
 
 logger = logging.getLogger(__name__)
 

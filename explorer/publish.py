@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from hub_release.hub_io import PublishResult, publish_folder, validate_repo_id
+from hub_client.hub_io import PublishResult, publish_folder, validate_repo_id
 
 logger = logging.getLogger(__name__)
 

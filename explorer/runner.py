@@ -16,11 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from hub_client.errors import SpaceRunError
+
 logger = logging.getLogger(__name__)
-
-
-class SpaceRunError(RuntimeError):
-    """The Space repo cannot be run here (not a Gradio Space, or no app file)."""
 
 
 class _Terminated(Exception):

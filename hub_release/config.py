@@ -18,13 +18,11 @@ from typing import Any
 
 import yaml
 
+from hub_client.errors import ConfigError
+
 DEFAULTS_PATH = Path(__file__).with_name("defaults.yaml")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,94}[A-Za-z0-9_]$")
 _VERSION = re.compile(r"^v\d+\.\d+\.\d+([.-][A-Za-z0-9.]+)?$")
-
-
-class ConfigError(ValueError):
-    """A configuration value is missing, unknown or invalid."""
 
 
 def _check(condition: bool, key: str, value: Any, expected: str) -> None:

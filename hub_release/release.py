@@ -146,5 +146,5 @@ def run_release(
 
 
 def repo_record(result) -> RepoRecord:
-    """A manifest entry from a `hub_release.hub_io.PublishResult`."""
+    """A manifest entry from a `hub_client.hub_io.PublishResult`."""
     return RepoRecord(result.repo_id, result.repo_type, result.url, result.commit, result.tag, result.created_commit)

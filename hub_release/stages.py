@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 
+from hub_client.retry import with_retries
 from hub_release.config import ReleaseConfig
 from hub_release.manifest import RepoRecord, StageRecord
 from hub_release.release import Stage, StageContext, repo_record
-from hub_release.retry import with_retries
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def run_tag(ctx: StageContext) -> StageRecord:
     """Tag the current head of every published repo with the release version."""
     from huggingface_hub import HfApi
 
-    from hub_release.hub_io import tag_revision
+    from hub_client.hub_io import tag_revision
 
     api = HfApi()
     seen: dict[tuple[str, str], RepoRecord] = {}

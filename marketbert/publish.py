@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from hub_release.hub_io import PublishResult, publish_folder, validate_repo_id
+from hub_client.hub_io import PublishResult, publish_folder, validate_repo_id
 from model_cards.marketbert_card import write_marketbert_card
 
 logger = logging.getLogger(__name__)

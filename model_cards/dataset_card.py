@@ -9,18 +9,19 @@ function of the build, so rebuilding unchanged data gives byte-identical files (
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from dataset_builder.schema import DATASET_NAME, FILINGS_FEATURES, NUM_NICE_CLASSES, SEQUENCES_FEATURES, SPLITS
+from hub_client.errors import CardValidationError
+from nice_classification import NUM_NICE_CLASSES
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE = Path(__file__).parent / "templates" / "dataset_card.md"
 PLOT_PATH = "images/nice_class_frequency.png"
-CONFIGS = {"sequences": SEQUENCES_FEATURES, "filings": FILINGS_FEATURES}
 REQUIRED_SECTIONS = ("## How to load", "## Dataset structure", "## Statistics", "## Provenance and processing")
 SOURCE_DESCRIPTIONS = {
     "synthetic": "synthetic data from `dataset_builder.synthetic` (no real filing)",
@@ -31,6 +32,19 @@ SOURCE_DESCRIPTIONS = {
     "parquet": "Parquet files supplied by the builder's user",
     "jsonl": "JSON Lines files supplied by the builder's user",
 }
+
+
+@dataclass(frozen=True)
+class DatasetLayout:
+    """What the builder publishes, as the card describes it: configs with their Features, splits, reject reasons."""
+
+    name: str  # the dataset's default repo name
+    configs: dict  # config name -> `datasets.Features`; the first is the default config
+    splits: tuple[str, ...]
+    reject_reasons: dict[str, str]  # reason -> what it means
+    builder_version: str
+
+
 LICENSES = {  # source: (license id, name, link, text)
     "synthetic": ("cc0-1.0", None, None, "CC0 1.0: the synthetic data is dedicated to the public domain."),
     "euipo": (
@@ -44,10 +58,6 @@ LICENSES = {  # source: (license id, name, link, text)
 }
 
 
-class CardValidationError(ValueError):
-    """The generated dataset card is incomplete or its metadata does not round-trip."""
-
-
 def _size_category(n: int) -> str:
     for bound, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if n < bound:
@@ -55,14 +65,14 @@ def _size_category(n: int) -> str:
     return "1M<n<10M" if n < 10_000_000 else "10M<n<100M"
 
 
-def _dataset_info(repo: Path, report) -> list[dict]:
+def _dataset_info(repo: Path, report, layout: DatasetLayout) -> list[dict]:
     import datasets
 
     infos = []
-    for config, features in CONFIGS.items():
+    for config, features in layout.configs.items():
         counts = report.firms if config == "sequences" else report.filings
         splits, download = datasets.SplitDict(), 0
-        for split in SPLITS:
+        for split in layout.splits:
             files = sorted((repo / "data" / config).glob(f"{split}-*.parquet"))
             num_bytes = 0
             for f in files:
@@ -80,14 +90,15 @@ def _dataset_info(repo: Path, report) -> list[dict]:
     return infos
 
 
-def _configs() -> list[dict]:
+def _configs(layout: DatasetLayout) -> list[dict]:
+    default = next(iter(layout.configs))
     return [
         {
             "config_name": config,
-            "data_files": [{"split": s, "path": f"data/{config}/{s}-*.parquet"} for s in SPLITS],
-            **({"default": True} if config == "sequences" else {}),
+            "data_files": [{"split": s, "path": f"data/{config}/{s}-*.parquet"} for s in layout.splits],
+            **({"default": True} if config == default else {}),
         }
-        for config in CONFIGS
+        for config in layout.configs
     ]
 
 
@@ -114,13 +125,10 @@ def write_class_plot(class_frequency: dict[str, int], path: Path) -> Path:
     return path
 
 
-def build_dataset_card(report, repo_id: str | None = None) -> DatasetCard:
-    """The card for a build (`dataset_builder.build.BuildReport`); `repo_id` goes into the usage snippet."""
-    from dataset_builder.build import REJECT_REASONS
-    from hub_release import __version__
-
+def build_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None) -> DatasetCard:
+    """The card for a build (the builder's `BuildReport`) of `layout`; `repo_id` goes into the usage snippet."""
     repo = Path(report.out_dir) / "repo"
-    repo_id = repo_id or f"ORG/{DATASET_NAME}"
+    repo_id = repo_id or f"ORG/{layout.name}"
     license_id, license_name, license_link, license_text = LICENSES.get(
         report.source, ("unknown", None, None, "The license of the input data applies; the builder adds none.")
     )
@@ -134,8 +142,8 @@ def build_dataset_card(report, repo_id: str | None = None) -> DatasetCard:
         source_datasets=["original"] if synthetic else None,
         tags=["trademarks", "nice-classification", "firms", "market2vec", "marketbert"]
         + (["synthetic"] if synthetic else []),
-        configs=_configs(),
-        dataset_info=_dataset_info(repo, report),
+        configs=_configs(layout),
+        dataset_info=_dataset_info(repo, report, layout),
         **({"license_name": license_name} if license_name else {}),
         **({"license_link": license_link} if license_link else {}),
     )
@@ -148,7 +156,7 @@ def build_dataset_card(report, repo_id: str | None = None) -> DatasetCard:
         seed=report.seed,
         n_firms=(report.synthetic or {}).get("n_firms"),
         min_filings=report.min_filings,
-        splits=SPLITS,
+        splits=layout.splits,
         firms=report.firms,
         filings=report.filings,
         total_firms=sum(report.firms.values()),
@@ -158,38 +166,41 @@ def build_dataset_card(report, repo_id: str | None = None) -> DatasetCard:
         source=report.source,
         source_description=SOURCE_DESCRIPTIONS[report.source],
         inputs=[Path(p).name for p in report.inputs],
-        version=__version__,
+        version=layout.builder_version,
         records_read=report.records_read,
         records_kept=report.records_kept,
         records_rejected=report.records_rejected,
         rejected_by_reason=dict(sorted(report.rejected_by_reason.items())),
         dropped_class_codes=report.dropped_class_codes,
-        reason_descriptions=REJECT_REASONS,
+        reason_descriptions=layout.reject_reasons,
         license_text=license_text,
     )
-    check_dataset_card(card)
+    check_dataset_card(card, layout)
     return card
 
 
-def check_dataset_card(card: DatasetCard) -> None:
-    """Offline checks: metadata round-trips, both configs listed with all splits, required sections present."""
+def check_dataset_card(card: DatasetCard, layout: DatasetLayout) -> None:
+    """Offline checks: metadata round-trips, every config listed with all splits, required sections present."""
     parsed = DatasetCard(str(card))
     configs = {c["config_name"]: c for c in parsed.data.to_dict().get("configs", [])}
-    if set(configs) != set(CONFIGS) or not configs["sequences"].get("default"):
-        raise CardValidationError(f"Card configs must be {list(CONFIGS)} with `sequences` default; got {configs}.")
+    default = next(iter(layout.configs))
+    if set(configs) != set(layout.configs) or not configs[default].get("default"):
+        raise CardValidationError(
+            f"Card configs must be {list(layout.configs)} with `{default}` default; got {configs}."
+        )
     for name, config in configs.items():
-        if {f["split"] for f in config["data_files"]} != set(SPLITS):
-            raise CardValidationError(f"Config {name!r} must list data files for {SPLITS}.")
+        if {f["split"] for f in config["data_files"]} != set(layout.splits):
+            raise CardValidationError(f"Config {name!r} must list data files for {layout.splits}.")
     missing = [s for s in REQUIRED_SECTIONS if s not in parsed.text]
     if missing:
         raise CardValidationError(f"Card is missing section(s) {missing}.")
 
 
-def write_dataset_card(report, repo_id: str | None = None) -> Path:
+def write_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None) -> Path:
     """Write `README.md` and the class-frequency plot into the build's `repo/` folder; returns the README path."""
     repo = Path(report.out_dir) / "repo"
     write_class_plot(report.stats["class_frequency"], repo / PLOT_PATH)
-    card = build_dataset_card(report, repo_id)
+    card = build_dataset_card(report, layout, repo_id)
     path = repo / "README.md"
     path.write_text(str(card) if str(card).endswith("\n") else f"{card}\n", encoding="utf-8")
     logger.info("Wrote the dataset card %s", path)

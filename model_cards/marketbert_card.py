@@ -12,6 +12,8 @@ from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from hub_client.errors import CardValidationError
+
 logger = logging.getLogger(__name__)
 
 TEMPLATE = Path(__file__).parent / "templates" / "marketbert_card.md"
@@ -28,10 +30,6 @@ INDEX_METRICS = ("recall@1", "recall@5", "recall@10", "mrr", "auc_pr")  # in mod
 BASELINE_INDEX_METRICS = ("recall@5", "mrr", "auc_pr")  # in model-index, for each baseline
 BASELINES = ("popularity", "history", "density")
 REQUIRED_SECTIONS = ("## How to load", "## Evaluation", "## Nice class embedding map", "## Intended use and limits")
-
-
-class CardValidationError(ValueError):
-    """The generated card is incomplete or its metadata does not round-trip."""
 
 
 def _pretty(metric: str) -> str:

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from hub_release.testing import HubHandle, prepare_session_hub
+from tests.helpers.hub import HubHandle, prepare_session_hub
 
 _SESSION_HUB = prepare_session_hub()
 

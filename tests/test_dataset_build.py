@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from dataset_builder import build as build_module
 from dataset_builder.build import BuildReport, build_dataset
-from dataset_builder.cli import app
 from dataset_builder.schema import FILINGS_FEATURES, SEQUENCES_FEATURES, SPLITS
 from dataset_builder.synthetic import SyntheticConfig, generate
+from hub_release.cli import app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dataset"
 
@@ -162,11 +162,20 @@ def test_shards_have_deterministic_names(tmp_path, monkeypatch):
 def test_cli_build(tmp_path):
     result = CliRunner().invoke(
         app,
-        ["build", "--source", "uspto-xml", "--input", str(FIXTURES / "uspto_bad.xml"), "--out", str(tmp_path / "o")],
+        [
+            "dataset",
+            "build",
+            "--source",
+            "uspto-xml",
+            "--input",
+            str(FIXTURES / "uspto_bad.xml"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "read 6 = kept 3 + rejected 3 (invalid_date=1, missing_owner=1, no_valid_class=1)" in result.output
     result = CliRunner().invoke(
-        app, ["build", "--source", "euipo", "--input", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]
+        app, ["dataset", "build", "--source", "euipo", "--input", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]
     )
     assert result.exit_code == 1 and "nope: no such file or folder" in result.output

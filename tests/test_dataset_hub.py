@@ -10,9 +10,9 @@ from huggingface_hub import DatasetCard
 from typer.testing import CliRunner
 
 from dataset_builder.build import build_dataset
-from dataset_builder.cli import app
 from dataset_builder.publish import push_dataset
 from dataset_builder.schema import FILINGS_FEATURES, SEQUENCES_FEATURES, SPLITS
+from hub_release.cli import app
 
 
 def _built(out: Path, config: str, split: str) -> list[dict]:
@@ -71,11 +71,11 @@ def test_smaller_rebuild_leaves_no_stale_shards(hub, repo_name, tmp_path, monkey
 def test_cli_push(hub, repo_name, tmp_path):
     repo_id = f"{hub.namespace}/{repo_name}"
     runner = CliRunner()
-    assert runner.invoke(app, ["build", "--n-firms", "30", "--out", str(tmp_path / "o")]).exit_code == 0
-    result = runner.invoke(app, ["push", str(tmp_path / "o"), "--repo-id", repo_id, "--tag", "v1.0.0"])
+    assert runner.invoke(app, ["dataset", "build", "--n-firms", "30", "--out", str(tmp_path / "o")]).exit_code == 0
+    result = runner.invoke(app, ["dataset", "push", str(tmp_path / "o"), "--repo-id", repo_id, "--tag", "v1.0.0"])
     assert result.exit_code == 0, result.output
     assert "(new commit), tag v1.0.0" in result.output
-    again = runner.invoke(app, ["push", str(tmp_path / "o"), "--repo-id", repo_id])
+    again = runner.invoke(app, ["dataset", "push", str(tmp_path / "o"), "--repo-id", repo_id])
     assert "(unchanged, no commit)" in again.output
-    missing = runner.invoke(app, ["push", str(tmp_path / "nothing"), "--repo-id", repo_id])
+    missing = runner.invoke(app, ["dataset", "push", str(tmp_path / "nothing"), "--repo-id", repo_id])
     assert missing.exit_code == 1 and "build the dataset first" in missing.output

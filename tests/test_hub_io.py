@@ -7,9 +7,9 @@ import logging
 import pytest
 from huggingface_hub import HfApi, snapshot_download
 
-from hub_release.hub_io import publish_folder, validate_repo_id
-from hub_release.local_hub import LocalHubProcess
-from hub_release.retry import PermanentHubError
+from hub_client.hub_io import publish_folder, validate_repo_id
+from hub_client.retry import PermanentHubError
+from local_hub import LocalHubProcess
 
 
 def _write(folder, text: str):
@@ -47,7 +47,7 @@ def test_republishing_changed_content_moves_the_tag(hub, repo_name, tmp_path):
 def test_transient_503s_are_retried_with_a_warning(tmp_path, caplog):
     with LocalHubProcess(tmp_path / "hub", fail_commits=2) as flaky:
         api = HfApi(endpoint=flaky.endpoint, token=flaky.token)
-        with caplog.at_level(logging.WARNING, logger="hub_release.retry"):
+        with caplog.at_level(logging.WARNING, logger="hub_client.retry"):
             result = publish_folder(_write(tmp_path / "f", "x"), "marketbert/flaky", api=api)
         assert result.created_commit
         assert api.list_repo_files("marketbert/flaky") == [".gitattributes", "README.md", "weights.safetensors"]

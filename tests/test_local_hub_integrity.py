@@ -16,7 +16,7 @@ from huggingface_hub.errors import HfHubHTTPError
 from typer.testing import CliRunner
 
 from hub_release.cli import app
-from hub_release.local_hub import HubStorage, LocalHubProcess
+from local_hub import HubStorage, LocalHubProcess
 
 
 def test_concurrent_commits_all_land_in_order(hub, repo_name):

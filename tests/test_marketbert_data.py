@@ -18,7 +18,7 @@ from marketbert.tokenizer import (
     item_token,
     vocabulary_from_tokenizer,
 )
-from marketbert.toy_data import make_toy_sequences
+from tests.helpers.toy_data import make_toy_sequences
 
 
 def filing(day: str, classes: list[int], terms: list[str]) -> dict:

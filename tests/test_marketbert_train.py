@@ -12,14 +12,14 @@ from huggingface_hub import ModelCard, hf_hub_download
 from transformers import AutoModelForMaskedLM, AutoTokenizer, pipeline
 from typer.testing import CliRunner
 
-from marketbert.cli import app
+from hub_release.cli import app
 from marketbert.config import MarketBertArguments
 from marketbert.data import FirmEncoder, MarketBertCollator, encode_split
 from marketbert.packed import FastDropout, packed_masked_lm_loss
 from marketbert.publish import publish_marketbert, publish_next_filing_metric
 from marketbert.tokenizer import NICE_TOKENS, build_tokenizer, build_vocabulary
-from marketbert.toy_data import make_toy_sequences
 from marketbert.train import build_model, masked_lm_loss, train_marketbert
+from tests.helpers.toy_data import make_toy_sequences
 
 pytestmark = pytest.mark.slow
 STEPS = 40
@@ -144,6 +144,7 @@ def test_cli_evaluate_on_a_saved_dataset(trained, toy, tmp_path):
     outcome = CliRunner().invoke(
         app,
         [
+            "marketbert",
             "evaluate",
             "--model",
             str(out / "model"),
@@ -175,7 +176,9 @@ def test_publish_refuses_pickles_and_incomplete_folders(tmp_path, trained):
 def test_cli_push_publishes_and_tags(trained, hub):
     out, _, _ = trained
     repo_id = f"{hub.namespace}/marketbert-cli-{uuid.uuid4().hex[:8]}"
-    outcome = CliRunner().invoke(app, ["push", "--output-dir", str(out), "--repo-id", repo_id, "--tag", "v0.1"])
+    outcome = CliRunner().invoke(
+        app, ["marketbert", "push", "--output-dir", str(out), "--repo-id", repo_id, "--tag", "v0.1"]
+    )
     assert outcome.exit_code == 0, outcome.output
     assert outcome.stdout.strip().splitlines()[-1].startswith("published:") and "(v0.1)" in outcome.stdout
     assert "model.safetensors" in hub.api.list_repo_files(repo_id, revision="v0.1")

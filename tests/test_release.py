@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import HfApi, snapshot_download
 
-from hub_release.local_hub import LocalHubProcess
+from local_hub import LocalHubProcess
 
 TINY = [
     "--set", "dataset.n_firms=120",

@@ -29,10 +29,10 @@ from explorer.history import format_filing, parse_filing, parse_history  # noqa:
 from explorer.inference import Explorer, class_relatedness  # noqa: E402
 from explorer.publish import push_space  # noqa: E402
 from explorer.runner import SpaceRunError, download_space  # noqa: E402
-from explorer.toy import publish_toy_release  # noqa: E402
 from explorer.ui import build_demo  # noqa: E402
 from marketbert import baselines  # noqa: E402
 from marketbert.surprisal import filing_surprisal  # noqa: E402
+from tests.helpers.toy_release import publish_toy_release  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

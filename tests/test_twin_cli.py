@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from twin_transition.cli import app
+from hub_release.cli import app
 
 runner = CliRunner()
 
@@ -15,7 +15,7 @@ def test_train_rejects_unknown_config_key(tmp_path):
     config = tmp_path / "twin.json"
     config.write_text(json.dumps({"max_step": 10}), encoding="utf-8")
     result = runner.invoke(
-        app, ["train", "--label", "green", "--output-dir", str(tmp_path / "out"), "--config", str(config)]
+        app, ["twin", "train", "--label", "green", "--output-dir", str(tmp_path / "out"), "--config", str(config)]
     )
     assert result.exit_code == 1
     assert "Unknown TwinConfig key(s) ['max_step']" in result.output
@@ -23,13 +23,13 @@ def test_train_rejects_unknown_config_key(tmp_path):
 
 
 def test_train_rejects_unknown_label(tmp_path):
-    result = runner.invoke(app, ["train", "--label", "blue", "--output-dir", str(tmp_path / "out")])
+    result = runner.invoke(app, ["twin", "train", "--label", "blue", "--output-dir", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert "Unknown TwinTransition label 'blue'" in result.output
 
 
 def test_push_refuses_an_untrained_folder(tmp_path, hub):
-    result = runner.invoke(app, ["push", str(tmp_path), f"{hub.namespace}/twin-untrained"])
+    result = runner.invoke(app, ["twin", "push", str(tmp_path), f"{hub.namespace}/twin-untrained"])
     assert result.exit_code == 1
     assert "is not a trained TwinTransition model folder" in result.output
     assert "model_head.pkl" in result.output and "twin_head.safetensors" in result.output
@@ -37,7 +37,7 @@ def test_push_refuses_an_untrained_folder(tmp_path, hub):
 
 def test_push_data_publishes_and_tags(hub, tmp_path):
     repo = f"{hub.namespace}/twin-data-cli-{tmp_path.name[-8:].replace('_', '-')}"
-    result = runner.invoke(app, ["push-data", repo, "--tag", "v1"])
+    result = runner.invoke(app, ["twin", "push-data", repo, "--tag", "v1"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"{repo} @ ") and "(v1)" in result.output
     card = hub.api.hf_hub_download(repo, "README.md", repo_type="dataset", cache_dir=str(tmp_path / "cache"))

@@ -1,6 +1,6 @@
 """Publish the TwinTransition classifiers and their labelled data to a Hub (one commit each, optionally tagged).
 
-Call `hub_release.client_env.configure_client_env()` before importing Hugging Face libraries (the CLI does).
+Call `hub_client.client_env.configure_client_env()` before importing Hugging Face libraries (the CLI does).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from twin_transition.training import RESULTS_FILE
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
 
-    from hub_release.hub_io import PublishResult
+    from hub_client.hub_io import PublishResult
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def publish_twin(
 
     The card (README.md) is rewritten in `output_dir` first; the push is one commit, tagged with `tag` if given.
     """
-    from hub_release.hub_io import publish_folder, validate_repo_id
+    from hub_client.hub_io import publish_folder, validate_repo_id
     from model_cards.twin_card import build_twin_model_card
 
     validate_repo_id(repo_id)
@@ -83,7 +83,7 @@ def publish_twin_dataset(
     api: HfApi | None = None,
 ) -> PublishResult:
     """Publish the labelled data (`data/{train,test}.jsonl`, the labelling guide, a card) as a dataset repo."""
-    from hub_release.hub_io import publish_folder, validate_repo_id
+    from hub_client.hub_io import publish_folder, validate_repo_id
     from model_cards.twin_card import build_twin_dataset_card
 
     validate_repo_id(repo_id)

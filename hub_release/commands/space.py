@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hub_release.client_env import configure_client_env
+from hub_client.client_env import configure_client_env
 
 app = typer.Typer(
     name="space",
@@ -58,16 +58,7 @@ def run(
 ) -> None:
     """Download the Space repo from the Hub and launch its app.py here, as the hosting does."""
     configure_client_env()
-    from explorer.runner import SpaceRunError, run_space
+    from explorer.runner import run_space
 
     _namespace(repo_id)
-    try:
-        code = run_space(repo_id, port=port, host=host, revision=revision)
-    except SpaceRunError as err:
-        typer.echo(f"Error: {err}", err=True)
-        raise typer.Exit(2) from err
-    raise typer.Exit(code)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    app()
+    raise typer.Exit(run_space(repo_id, port=port, host=host, revision=revision))

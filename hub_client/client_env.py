@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
+from hub_client.errors import ClientEnvError
+
 # Switches every client process of this project gets, whatever the endpoint.
 CLIENT_DEFAULTS: dict[str, str] = {
     # Uploads go through preupload -> LFS batch -> PUT -> commit; Xet cannot be served by a plain HTTP hub.
@@ -22,10 +24,6 @@ CLIENT_DEFAULTS: dict[str, str] = {
 }
 
 HF_LIBRARIES = ("huggingface_hub", "transformers", "datasets", "setfit", "sentence_transformers", "evaluate")
-
-
-class ClientEnvError(RuntimeError):
-    """The client environment was configured too late (after a Hugging Face library was imported)."""
 
 
 def imported_hf_libraries() -> list[str]:

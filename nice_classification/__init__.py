@@ -1,6 +1,11 @@
-"""Short headings of the 45 Nice classes (12th edition), for display next to predicted classes."""
+"""The one Nice Classification reference of the project: the 45 classes and their short headings (12th edition).
+
+Shared by the dataset builder, the cards and the Space.
+"""
 
 from __future__ import annotations
+
+NUM_NICE_CLASSES = 45
 
 NICE_HEADINGS: dict[int, str] = {
     1: "Chemicals",

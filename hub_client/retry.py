@@ -9,14 +9,12 @@ from typing import TypeVar
 
 import httpx2  # huggingface_hub's HTTP client
 
+from hub_client.errors import PermanentHubError, explain
+
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 TRANSIENT_STATUS = {408, 409, 412, 423, 429, 500, 502, 503, 504}
-
-
-class PermanentHubError(RuntimeError):
-    """A Hub error that retrying cannot fix (bad token, forbidden, invalid request)."""
 
 
 def _status(err: BaseException) -> int | None:
@@ -29,18 +27,6 @@ def is_transient(err: BaseException) -> bool:
     if isinstance(err, (httpx2.TransportError, ConnectionError, TimeoutError)):
         return True
     return _status(err) in TRANSIENT_STATUS
-
-
-def explain(err: BaseException) -> str:
-    """One line that says what went wrong and what to do."""
-    status = _status(err)
-    if status == 401:
-        return "The Hub rejected the token (401): set HF_TOKEN to a valid write token (or run `hf auth login`)."
-    if status == 403:
-        return "The token may not write here (403): use a write token that owns the target namespace."
-    if status == 400:
-        return f"The Hub refused the request (400): {err}"
-    return f"{type(err).__name__}: {err}"
 
 
 def with_retries(fn: Callable[[], T], *, what: str, attempts: int = 6, base_delay: float = 1.0) -> T:

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub_release.config import ConfigError, load_config
+from hub_release.config import load_config
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 
@@ -28,34 +28,25 @@ def release(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Build and publish the dataset, train and publish the models and the Space, tag everything, summarise."""
-    try:
-        cfg = load_config(config, overrides)
-    except ConfigError as err:
-        _fail(str(err), code=2)
+    cfg = load_config(config, overrides)
     if quiet or as_json:
         logging.getLogger().setLevel(logging.WARNING)
         os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
-    from hub_release.endpoint import connect  # before any Hugging Face import
+    from hub_client.endpoint import connect  # before any Hugging Face import
 
-    target = connect(Path(cfg.hub.data_dir), port=cfg.hub.port)
+    target = connect(Path(cfg.hub.data_dir), port=cfg.hub.port, user=cfg.org)
     from hub_release.release import run_release
-    from hub_release.retry import PermanentHubError, explain
     from hub_release.stages import STAGES, snippets
 
     def on_stage(stage, event: str) -> None:
         if event == "start" and not (quiet or as_json):
             console.rule(f"[bold]{stage.name}[/]: {stage.description}")
 
-    try:
-        # Libraries print progress dicts to stdout (e.g. the Trainer's logs): keep stdout for the summary alone.
-        with contextlib.redirect_stdout(sys.stderr):
-            summary = run_release(
-                cfg, STAGES, endpoint=target.endpoint, only=only, skip=skip, dry_run=dry_run, on_stage=on_stage
-            )
-    except Exception as err:  # one clear line; the traceback only with HUB_RELEASE_DEBUG=1
-        if os.environ.get("HUB_RELEASE_DEBUG"):
-            raise
-        _fail(str(err) if isinstance(err, (PermanentHubError, ValueError, RuntimeError)) else explain(err))
+    # Libraries print progress dicts to stdout (e.g. the Trainer's logs): keep stdout for the summary alone.
+    with contextlib.redirect_stdout(sys.stderr):
+        summary = run_release(
+            cfg, STAGES, endpoint=target.endpoint, only=only, skip=skip, dry_run=dry_run, on_stage=on_stage
+        )
     rows = [
         {
             "stage": o.name,
@@ -98,8 +89,3 @@ def release(
         env = f"export HF_ENDPOINT={summary.endpoint} HF_HUB_DISABLE_XET=1"
         console.print(env, highlight=False, markup=False, soft_wrap=True)
         console.print(snippets(cfg), highlight=False, markup=False, soft_wrap=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    print(f"error: {message}", file=sys.stderr)
-    raise typer.Exit(code)

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from hub_release.local_hub.errors import HubError
+from local_hub.errors import HubError
 
 REPO_TYPES = ("model", "dataset", "space")
 MAIN = "main"
-DEFAULT_USER = "marketbert"
+DEFAULT_USER = "local"  # the default token's user when the caller names none
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?$")
 _RESERVED_NAMESPACES = {"api", "datasets", "spaces", "models", "lfs-upload", "static"}
 _HEX = re.compile(r"^[0-9a-f]{5,40}$")

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from hub_release.local_hub.errors import HubError
-from hub_release.local_hub.storage import (
+from local_hub.errors import HubError
+from local_hub.storage import (
     MAIN,
     REPO_TYPES,
     Commit,

@@ -31,7 +31,7 @@ def train(
     overrides: list[str] = typer.Option([], "--set", help="Override a config key, e.g. --set num_train_epochs=2."),
 ) -> None:
     """Train MarketBERT from scratch, evaluate it on the test firms and write the release folder."""
-    from hub_release.client_env import configure_client_env
+    from hub_client.client_env import configure_client_env
 
     configure_client_env()
     from marketbert.train import train_marketbert
@@ -56,7 +56,7 @@ def evaluate(
     batch_size: int = typer.Option(64, help="Evaluation batch size."),
 ) -> None:
     """Evaluate a trained MarketBERT: perplexity, masked accuracy, next-filing ranking vs baselines."""
-    from hub_release.client_env import configure_client_env
+    from hub_client.client_env import configure_client_env
 
     configure_client_env()
     from marketbert.evaluation import evaluate_marketbert
@@ -81,7 +81,7 @@ def push(
     dataset_id: str = typer.Option(None, help="Training dataset repo id for the card."),
 ) -> None:
     """Write the model card, validate it and publish the model folder in one commit."""
-    from hub_release.client_env import configure_client_env
+    from hub_client.client_env import configure_client_env
 
     configure_client_env()
     from marketbert.publish import publish_marketbert

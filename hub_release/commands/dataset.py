@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
 app = typer.Typer(help="Build the firm trademark sequence dataset and publish it.", no_args_is_help=True)
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"Error: {message}", err=True, fg="red")
-    raise typer.Exit(1)
 
 
 @app.command()
@@ -26,26 +20,21 @@ def build(
     map_: list[str] = typer.Option(None, "--map", help="FIELD=COLUMN for csv/parquet/jsonl inputs (repeatable)."),
 ) -> None:
     """Read raw records (or generate synthetic ones) and write Parquet shards, the card and rejects.jsonl."""
-    from hub_release.client_env import configure_client_env
+    from hub_client.client_env import configure_client_env
 
     configure_client_env()  # `datasets` (the schema's Features) reads the environment at import
     from dataset_builder.build import build_dataset
-    from dataset_builder.readers import ColumnMapping, InputError
+    from dataset_builder.readers import ColumnMapping
 
-    try:
-        report = build_dataset(
-            out,
-            source=source,
-            inputs=input or [],
-            n_firms=n_firms,
-            seed=seed,
-            min_filings=min_filings,
-            mapping=ColumnMapping.from_pairs(map_),
-        )
-    except (InputError, ValueError) as err:
-        if os.environ.get("HUB_RELEASE_DEBUG"):
-            raise
-        _fail(str(err))
+    report = build_dataset(
+        out,
+        source=source,
+        inputs=input or [],
+        n_firms=n_firms,
+        seed=seed,
+        min_filings=min_filings,
+        mapping=ColumnMapping.from_pairs(map_),
+    )
     typer.echo(report.summary())
     typer.echo(f"Wrote {report.repo_dir} (rejects: {report.rejects_path}) in {report.seconds:.1f} s")
 
@@ -57,16 +46,11 @@ def push(
     tag: str = typer.Option(None, help="Tag to put on the commit, e.g. v0.1.0."),
 ) -> None:
     """Publish a build to the Hub in one commit (no commit when nothing changed)."""
-    from hub_release.client_env import configure_client_env
+    from hub_client.client_env import configure_client_env
 
     configure_client_env()
     from dataset_builder.publish import push_dataset
 
-    try:
-        result = push_dataset(out_dir, repo_id, tag=tag)
-    except (FileNotFoundError, ValueError) as err:
-        if os.environ.get("HUB_RELEASE_DEBUG"):
-            raise
-        _fail(str(err))
+    result = push_dataset(out_dir, repo_id, tag=tag)
     state = "new commit" if result.created_commit else "unchanged, no commit"
     typer.echo(f"{result.url} at {result.commit[:8]} ({state}){f', tag {result.tag}' if result.tag else ''}")

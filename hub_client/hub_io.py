@@ -1,7 +1,7 @@
 """Hub I/O shared by every stage: create a repo, publish a folder in one commit, tag it.
 
 Works against any Hub endpoint (the embedded local Hub or huggingface.co): everything goes through `HfApi`.
-Call :func:`hub_release.client_env.configure_client_env` before importing this module.
+Call :func:`hub_client.client_env.configure_client_env` before importing this module.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Literal
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
-from hub_release.retry import with_retries
+from hub_client.retry import with_retries
 
 logger = logging.getLogger(__name__)
 

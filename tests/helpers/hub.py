@@ -11,9 +11,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hub_release.client_env import configure_client_env
-from hub_release.local_hub.server import LocalHubProcess
-from hub_release.local_hub.storage import DEFAULT_USER
+from hub_client.client_env import configure_client_env
+from local_hub.server import LocalHubProcess
+
+TEST_USER = "marketbert"  # the session Hub's default user: the release's default org
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -24,7 +25,7 @@ class HubHandle:
     """What a test needs to talk to the session's Hub."""
 
     process: LocalHubProcess
-    namespace: str = DEFAULT_USER
+    namespace: str = TEST_USER
 
     @property
     def endpoint(self) -> str:
@@ -48,6 +49,6 @@ class HubHandle:
 def prepare_session_hub() -> HubHandle:
     """Pick a port and a temp data dir, create the dev token, configure the client env (the server starts later)."""
     root = Path(tempfile.mkdtemp(prefix="hub-release-tests-"))
-    process = LocalHubProcess(root / "hub")
+    process = LocalHubProcess(root / "hub", user=TEST_USER)
     configure_client_env(process.endpoint, token=process.token, hf_home=str(root / "hf-home"))
     return HubHandle(process)

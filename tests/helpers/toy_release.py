@@ -58,8 +58,8 @@ def build_toy_twin(output_dir: str | Path, label: str) -> Path:
 
 def publish_toy_release(namespace: str, *, suffix: str = "", n_firms: int = 60) -> ExplorerConfig:
     """Build and publish the toy dataset, MarketBERT and both TwinTransition classifiers under `namespace`."""
-    from hub_release.hub_io import publish_folder
-    from marketbert.toy_data import make_toy_sequences
+    from hub_client.hub_io import publish_folder
+    from tests.helpers.toy_data import make_toy_sequences
 
     config = ExplorerConfig(
         model_repo=f"{namespace}/marketbert{suffix}",

@@ -11,12 +11,11 @@ hub-release twin score ORG/firm-trademark-sequences --green ORG/twin-transition-
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import typer
 
-from hub_release.client_env import configure_client_env
+from hub_client.client_env import configure_client_env
 
 app = typer.Typer(
     name="twin",
@@ -26,18 +25,8 @@ app = typer.Typer(
 )
 
 
-def _fail(err: Exception) -> None:
-    if os.environ.get("HUB_RELEASE_DEBUG"):
-        raise err
-    typer.secho(f"error: {err}", fg="red", err=True)
-    raise typer.Exit(1)
-
-
 def _parse_ints(value: str) -> list[int]:
-    try:
-        return [int(v) for v in value.split(",") if v.strip()]
-    except ValueError:
-        raise typer.BadParameter(f"expected comma-separated integers, got {value!r}") from None
+    return [int(v) for v in value.split(",") if v.strip()]
 
 
 @app.command()
@@ -54,19 +43,16 @@ def train(
     from twin_transition.labels import LABELS
     from twin_transition.training import train_twin
 
-    try:
-        cfg = TwinConfig.from_json(config, examples_per_class=examples_per_class, seed=seed)
-        labels = list(LABELS) if label == "all" else [label]
-        for name in labels:
-            out = output_dir / name if label == "all" else output_dir
-            result = train_twin(name, cfg, out)
-            baselines = ", ".join(f"{k} {v['f1']:.3f}" for k, v in result.baselines.items())
-            typer.echo(
-                f"{name}: F1 {result.metrics['f1']:.3f} (baselines: {baselines}); trained in "
-                f"{result.train_seconds:.0f} s ({result.train_cpu_seconds:.0f} CPU-s) -> {out}"
-            )
-    except (ValueError, FileNotFoundError) as err:
-        _fail(err)
+    cfg = TwinConfig.from_json(config, examples_per_class=examples_per_class, seed=seed)
+    labels = list(LABELS) if label == "all" else [label]
+    for name in labels:
+        out = output_dir / name if label == "all" else output_dir
+        result = train_twin(name, cfg, out)
+        baselines = ", ".join(f"{k} {v['f1']:.3f}" for k, v in result.baselines.items())
+        typer.echo(
+            f"{name}: F1 {result.metrics['f1']:.3f} (baselines: {baselines}); trained in "
+            f"{result.train_seconds:.0f} s ({result.train_cpu_seconds:.0f} CPU-s) -> {out}"
+        )
 
 
 @app.command()
@@ -78,10 +64,7 @@ def evaluate(
     configure_client_env()
     from twin_transition.evaluation import evaluate_twin
 
-    try:
-        typer.echo(json.dumps(evaluate_twin(model, revision=revision), indent=2))
-    except (ValueError, FileNotFoundError, OSError) as err:
-        _fail(err)
+    typer.echo(json.dumps(evaluate_twin(model, revision=revision), indent=2))
 
 
 @app.command("learning-curve")
@@ -98,17 +81,14 @@ def learning_curve(
     from twin_transition.config import TwinConfig
     from twin_transition.learning_curve import markdown_table, run_learning_curve
 
-    try:
-        summary = run_learning_curve(
-            output_dir,
-            labels=[v.strip() for v in labels.split(",") if v.strip()],
-            sizes=_parse_ints(sizes),
-            seeds=_parse_ints(seeds),
-            config=TwinConfig.from_json(config),
-            resume=resume,
-        )
-    except (ValueError, FileNotFoundError) as err:
-        _fail(err)
+    summary = run_learning_curve(
+        output_dir,
+        labels=[v.strip() for v in labels.split(",") if v.strip()],
+        sizes=_parse_ints(sizes),
+        seeds=_parse_ints(seeds),
+        config=TwinConfig.from_json(config),
+        resume=resume,
+    )
     typer.echo(markdown_table(summary))
     typer.echo(f"wrote {output_dir}/learning_curve.png")
 
@@ -124,10 +104,7 @@ def push(
     configure_client_env()
     from twin_transition.publishing import publish_twin
 
-    try:
-        result = publish_twin(output_dir, repo_id, tag=tag, dataset_repo_id=dataset)
-    except (ValueError, FileNotFoundError) as err:
-        _fail(err)
+    result = publish_twin(output_dir, repo_id, tag=tag, dataset_repo_id=dataset)
     typer.echo(f"{result.repo_id} @ {result.commit[:8]}{' (' + result.tag + ')' if result.tag else ''}: {result.url}")
 
 
@@ -140,10 +117,7 @@ def push_data(
     configure_client_env()
     from twin_transition.publishing import publish_twin_dataset
 
-    try:
-        result = publish_twin_dataset(repo_id, tag=tag)
-    except (ValueError, FileNotFoundError) as err:
-        _fail(err)
+    result = publish_twin_dataset(repo_id, tag=tag)
     typer.echo(f"{result.repo_id} @ {result.commit[:8]}{' (' + result.tag + ')' if result.tag else ''}: {result.url}")
 
 
@@ -161,11 +135,8 @@ def score(
     from twin_transition.head import load_twin_classifier
     from twin_transition.scoring import publish_twin_configs
 
-    try:
-        filings = load_dataset(dataset, "filings")
-        classifiers = {"green": load_twin_classifier(green), "digital": load_twin_classifier(digital)}
-        pushed = publish_twin_configs(filings, classifiers, dataset, threshold=threshold)
-    except (ValueError, FileNotFoundError) as err:
-        _fail(err)
+    filings = load_dataset(dataset, "filings")
+    classifiers = {"green": load_twin_classifier(green), "digital": load_twin_classifier(digital)}
+    pushed = publish_twin_configs(filings, classifiers, dataset, threshold=threshold)
     rows = {name: sum(len(split) for split in dd.values()) for name, dd in pushed.items()}
     typer.echo(f"{dataset}: " + ", ".join(f"{name} {n} rows" for name, n in rows.items()))

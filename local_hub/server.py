@@ -13,45 +13,47 @@ from pathlib import Path
 
 import uvicorn
 
-from hub_release.local_hub.app import HubApp
-from hub_release.local_hub.storage import DEFAULT_USER, HubStorage
+from local_hub.app import HubApp
+from local_hub.storage import DEFAULT_USER, HubStorage
 
 logger = logging.getLogger(__name__)
 
 DEV_TOKEN_FILE = "dev-token"
 
 
-def dev_token(storage: HubStorage) -> tuple[str, bool]:
-    """The default write token of a data dir (created on first start). Returns `(token, created)`.
+def dev_token(storage: HubStorage, *, user: str = DEFAULT_USER) -> tuple[str, bool]:
+    """The default write token of a data dir, acting as `user` (created on first start). Returns `(token, created)`.
 
     The token is kept in `<data-dir>/dev-token` (mode 600) so local tools can reuse it.
     """
     path = storage.root / DEV_TOKEN_FILE
     if path.exists():
         return path.read_text().strip(), False
-    token = storage.create_token("dev", user=DEFAULT_USER, role="write")
+    token = storage.create_token("dev", user=user, role="write")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(token + "\n")
     return token, True
 
 
-def serve(host: str, port: int, data_dir: str | Path, *, announce_token: bool = True) -> None:
-    """Serve the Hub API on `host:port` until interrupted."""
+def serve(
+    host: str, port: int, data_dir: str | Path, *, user: str = DEFAULT_USER, announce_token: bool = True
+) -> None:
+    """Serve the Hub API on `host:port` until interrupted; the default token acts as `user`."""
     storage = HubStorage(data_dir)
-    token, created = dev_token(storage)
+    token, created = dev_token(storage, user=user)
     if created and announce_token:
         # The one place a token is shown: its creation, for the operator who started the server.
         print(f"Created the default write token (also in {storage.root / DEV_TOKEN_FILE}): {token}", flush=True)
-    print(f"Local Hub serving {storage.root} at http://{host}:{port} (user {DEFAULT_USER})", flush=True)
+    print(f"Local Hub serving {storage.root} at http://{host}:{port} (user {user})", flush=True)
     app = HubApp(storage, fail_commits=int(os.environ.get("LOCAL_HUB_FAIL_COMMITS", "0")))
     uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
 
 
-def server_command(host: str, port: int, data_dir: str | Path) -> list[str]:
+def server_command(host: str, port: int, data_dir: str | Path, *, user: str = DEFAULT_USER) -> list[str]:
     """The command line that runs the server in a child process."""
-    module = "hub_release.local_hub"
-    return [sys.executable, "-m", module, "--host", host, "--port", str(port), "--data-dir", str(data_dir)]
+    args = ["--host", host, "--port", str(port), "--data-dir", str(data_dir), "--user", user]
+    return [sys.executable, "-m", "local_hub", *args]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -69,13 +71,20 @@ class LocalHubProcess:
     """
 
     def __init__(
-        self, data_dir: str | Path, *, host: str = "127.0.0.1", port: int | None = None, fail_commits: int = 0
+        self,
+        data_dir: str | Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        user: str = DEFAULT_USER,
+        fail_commits: int = 0,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port or free_port(host)
         self.endpoint = f"http://{host}:{self.port}"
-        self.token, _ = dev_token(HubStorage(self.data_dir))
+        self.user = user
+        self.token, _ = dev_token(HubStorage(self.data_dir), user=user)
         self.fail_commits = fail_commits
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.data_dir / "server.log"
@@ -84,7 +93,7 @@ class LocalHubProcess:
         """Start the server and wait until it answers."""
         log = open(self.log_path, "ab")
         env = {**os.environ, "LOCAL_HUB_FAIL_COMMITS": str(self.fail_commits)}
-        command = server_command(self.host, self.port, self.data_dir)
+        command = server_command(self.host, self.port, self.data_dir, user=self.user)
         self.process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
