@@ -26,7 +26,15 @@ SPACE_SOURCE = PROJECT_ROOT / "spaces" / "marketbert-explorer"
 SPACE_FILES = ("app.py", "requirements.txt")
 APP_ROOT_MODULE = "explorer.ui"
 # Project packages the app may use; anything else it imports must come from requirements.txt.
-VENDORED_PACKAGES = ("explorer", "marketbert", "twin_transition", "dataset_builder")
+VENDORED_PACKAGES = (
+    "explorer",
+    "marketbert",
+    "twin_transition",
+    "dataset_builder",
+    "model_cards",
+    "nice_classification",
+    "hub_client",
+)
 
 
 def _module_file(name: str) -> Path | None:
@@ -109,6 +117,7 @@ def push_space(
     twin_digital_repo: str | None,
     dataset_repo: str,
     tag: str | None = None,
+    private: bool = False,
     commit_message: str = "Publish the MarketBERT Explorer Space",
 ) -> PublishResult:
     """Publish the Explorer Space to `repo_id` (a Gradio Space repo, created if needed) in one commit.
@@ -123,6 +132,7 @@ def push_space(
         twin_digital_repo: the digital TwinTransition classifier repo (None: no digital probability).
         dataset_repo: the `firm-trademark-sequences` dataset repo (example firms, class relatedness).
         tag: release tag to create or move.
+        private: make the Space private (an existing one is switched to this visibility).
     """
     from explorer.inference import ExplorerConfig
 
@@ -145,6 +155,7 @@ def push_space(
             space_sdk="gradio",
             commit_message=commit_message,
             tag=tag,
+            private=private,
             delete_patterns=["*"],  # the Space is exactly this folder: drop files a previous version had
         )
     logger.info("Space %s published at %s", repo_id, result.commit[:8])

@@ -59,9 +59,10 @@ def publish_folder(
 ) -> PublishResult:
     """Publish `folder` to `repo_id` in one commit (creating the repo if needed) and optionally tag it.
 
-    Re-publishing identical content creates no commit; an existing tag pointing elsewhere is moved. Transient Hub
-    errors (connection, 429, 5xx, commit conflicts) are retried with backoff; permanent ones raise
-    `PermanentHubError` with a one-line explanation.
+    Re-publishing identical content creates no commit; an existing tag pointing elsewhere is moved; an existing
+    repo gets the requested visibility. Every Hub call here retries transient errors (connection, 429, 5xx, commit
+    conflicts) with backoff, so callers must not retry a publish again; permanent errors raise `PermanentHubError`
+    with a one-line explanation.
     """
     validate_repo_id(repo_id)
     api = api or HfApi()
@@ -70,7 +71,10 @@ def publish_folder(
         lambda: api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True, space_sdk=space_sdk),
         what=f"Creating {where}",
     )
-    before = with_retries(lambda: api.repo_info(repo_id, repo_type=repo_type).sha, what=f"Reading {where}")
+    repo = with_retries(lambda: api.repo_info(repo_id, repo_type=repo_type), what=f"Reading {where}")
+    before = repo.sha
+    if bool(repo.private) != private:  # an existing repo keeps its visibility through create_repo(exist_ok=True)
+        with_retries(lambda: set_visibility(repo_id, private=private, repo_type=repo_type, api=api), what=where)
     info = with_retries(
         lambda: api.upload_folder(
             folder_path=str(folder),
@@ -106,3 +110,10 @@ def tag_revision(
         api.create_tag(repo_id, tag=tag, revision=revision, repo_type=repo_type)
     except HfHubHTTPError as err:  # pragma: no cover - a concurrent writer created it in between
         raise RuntimeError(f"Could not tag {repo_type} {repo_id} with {tag!r}: {err}") from err
+
+
+def set_visibility(repo_id: str, *, private: bool, repo_type: RepoType = "model", api: HfApi | None = None) -> None:
+    """Make a repo private or public (its settings; no commit)."""
+    api = api or HfApi()
+    api.update_repo_settings(repo_id, private=private, repo_type=repo_type)
+    logger.info("%s %s is now %s", repo_type, repo_id, "private" if private else "public")

@@ -69,8 +69,9 @@ class DatasetSection:
 @dataclass
 class MarketBertSection:
     name: str = "marketbert"
-    preset: str = "small"  # tiny (tests) | small (CPU release) | base (GPU)
+    preset: str = "small"  # tiny (tests) | small (CPU release) | base (GPU): marketbert/configs/<preset>.yaml
     max_steps: int = -1  # -1: the preset's schedule
+    train: dict[str, Any] = field(default_factory=dict)  # any preset key to override, e.g. {learning_rate: 5e-4}
 
     def __post_init__(self) -> None:
         _check_name("marketbert.name", self.name)
@@ -85,6 +86,7 @@ class TwinSection:
     dataset_name: str = "twin-transition-labels"
     samples_per_class: int = 64
     max_steps: int = 64  # contrastive batches of SetFit's body fine-tuning
+    train: dict[str, Any] = field(default_factory=dict)  # other TwinConfig keys, e.g. {batch_size: 8}
 
     def __post_init__(self) -> None:
         for key in ("green_name", "digital_name", "dataset_name"):
@@ -124,16 +126,25 @@ class ReleaseConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def value(self, dotted: str) -> Any:
+        """The value at a dotted key, e.g. `twin.green_name` or `dataset` (a whole section, as a dict)."""
+        data: Any = self.to_dict()
+        for part in dotted.split("."):
+            data = data[part]
+        return data
+
     def section_hash(self, *keys: str) -> str:
-        """A stable hash of the named top-level fields/sections (what a stage depends on)."""
-        data = self.to_dict()
-        blob = json.dumps({k: data[k] for k in keys}, sort_keys=True)
+        """A stable hash of the named fields or sections (dotted keys allowed): what a stage depends on."""
+        blob = json.dumps({k: self.value(k) for k in keys}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _coerce(key: str, value: Any, annotation: Any) -> Any:
     """Check `value` against a field annotation (str, int, bool, float, list[str]) with a clear error."""
     hint = typing.get_origin(annotation) or annotation
+    if hint is dict:
+        _check(isinstance(value, dict) and all(isinstance(k, str) for k in value), key, value, "a mapping")
+        return value
     if hint is list or hint is types.GenericAlias:
         _check(isinstance(value, list) and all(isinstance(v, str) for v in value), key, value, "a list of strings")
         return value

@@ -1,7 +1,8 @@
 """`release-manifest.json`: what each stage of a release produced, so re-runs skip finished work and resume.
 
-A stage is up to date when its recorded `key` (a hash of its config and of its inputs' content) equals the key of
-the current run. The file is rewritten atomically after every stage, so an interrupted run leaves a valid manifest.
+A stage is up to date when its recorded `key` (a hash of the config it reads, of its input files' contents and of
+its upstream stages' keys) equals the key of the current run. The file is rewritten atomically after every stage,
+so an interrupted run leaves a valid manifest.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class RepoRecord:
 
 @dataclass
 class StageRecord:
-    key: str
+    key: str  # what the stage read: its work key plus the publication settings (hub.private)
+    work_key: str = ""  # what the stage read except the publication settings
     outputs: dict[str, str] = field(default_factory=dict)  # name -> local path or content hash
     repos: list[RepoRecord] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -41,6 +43,7 @@ class Manifest:
     endpoint: str = ""
     config: dict[str, Any] = field(default_factory=dict)
     stages: dict[str, StageRecord] = field(default_factory=dict)
+    file_hashes: dict[str, list] = field(default_factory=dict)  # path -> [size, mtime_ns, sha256] of inputs read
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -51,7 +54,14 @@ class Manifest:
             name: StageRecord(**{**rec, "repos": [RepoRecord(**r) for r in rec.get("repos", [])]})
             for name, rec in data.get("stages", {}).items()
         }
-        return cls(path, data.get("version", ""), data.get("endpoint", ""), data.get("config", {}), stages)
+        return cls(
+            path,
+            data.get("version", ""),
+            data.get("endpoint", ""),
+            data.get("config", {}),
+            stages,
+            data.get("file_hashes", {}),
+        )
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,6 +70,7 @@ class Manifest:
             "endpoint": self.endpoint,
             "config": self.config,
             "stages": {name: asdict(rec) for name, rec in self.stages.items()},
+            "file_hashes": self.file_hashes,
         }
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2) + "\n")

@@ -1,8 +1,10 @@
 """`hub-release release`: run every stage in order, skipping those already up to date, and summarise.
 
-Each stage has a key: a hash of the config it reads, of its upstream stages' keys and of the package version. A
-stage whose key is in the manifest, with its recorded commits still on the Hub, is skipped (no retraining, no
-commit). An interrupted run resumes at the first stage that did not finish.
+A stage's key covers exactly what it reads: the config fields it names, the contents of its input files (hashed,
+with a size + mtime pre-check) and its upstream stages' work keys. A publishing stage's key adds `hub.private`:
+when only that changed, the stage's repos get the new visibility and nothing is rebuilt. A stage whose key is in
+the manifest, with its recorded commits still on the Hub, is skipped (no retraining, no commit). An interrupted
+run resumes at the first stage that did not finish.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hub_release import __version__
 from hub_release.config import ReleaseConfig
+from hub_release.input_hashing import inputs_digest
 from hub_release.manifest import MANIFEST_NAME, Manifest, RepoRecord, StageRecord
 
 logger = logging.getLogger(__name__)
@@ -33,19 +35,25 @@ class StageContext:
         return self.manifest.stages[name]
 
 
+def _no_inputs(config: ReleaseConfig) -> list[Path]:
+    return []
+
+
 @dataclass(frozen=True)
 class Stage:
     name: str
     description: str
-    config_keys: tuple[str, ...]  # top-level config fields/sections the stage reads
+    reads: tuple[str, ...]  # config fields or sections the stage reads (dotted keys)
     depends_on: tuple[str, ...]
-    run: Callable[[StageContext], StageRecord]  # returns the record (its key is filled in by the runner)
+    run: Callable[[StageContext], StageRecord]  # returns the record (its keys are filled in by the runner)
+    inputs: Callable[[ReleaseConfig], list[Path]] = _no_inputs  # files and folders whose contents it reads
+    publishes: bool = True  # creates repos, so `hub.private` applies to it
 
 
 @dataclass
 class StageOutcome:
     name: str
-    status: str  # "ran", "up to date", "would run", "skipped"
+    status: str  # "ran", "up to date", "updated" (visibility only), "would run", "would update", "skipped"
     record: StageRecord | None = None
 
 
@@ -57,10 +65,18 @@ class ReleaseSummary:
     seconds: float = 0.0
 
 
-def stage_key(stage: Stage, config: ReleaseConfig, manifest: Manifest) -> str:
-    parts = [__version__, config.section_hash("org", "version", "seed", *stage.config_keys)]
-    parts += [manifest.stages[d].key if d in manifest.stages else "missing" for d in stage.depends_on]
+def _digest(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def stage_keys(stage: Stage, config: ReleaseConfig, manifest: Manifest) -> tuple[str, str]:
+    """`(key, work_key)`: the work key hashes the config the stage reads, its input files' contents and its
+    upstream work keys; the key adds the publication settings (`hub.private`) of a publishing stage."""
+    upstream = [manifest.stages[d].work_key if d in manifest.stages else "missing" for d in stage.depends_on]
+    inputs = inputs_digest(stage.inputs(config), manifest.file_hashes, root=Path.cwd())
+    work_key = _digest(config.section_hash(*stage.reads), inputs, *upstream)
+    key = _digest(work_key, config.section_hash("hub.private")) if stage.publishes else work_key
+    return key, work_key
 
 
 def _still_published(record: StageRecord) -> bool:
@@ -84,6 +100,13 @@ def _still_published(record: StageRecord) -> bool:
     return True
 
 
+def _set_visibility(record: StageRecord, *, private: bool) -> None:
+    from hub_client.hub_io import set_visibility
+
+    for repo in record.repos:
+        set_visibility(repo.repo_id, private=private, repo_type=repo.repo_type)
+
+
 def select_stages(stages: list[Stage], only: list[str] | None, skip: list[str] | None) -> list[Stage]:
     names = [s.name for s in stages]
     for name in [*(only or []), *(skip or [])]:
@@ -100,9 +123,13 @@ def run_release(
     only: list[str] | None = None,
     skip: list[str] | None = None,
     dry_run: bool = False,
+    check_hub: bool = True,
     on_stage: Callable[[Stage, str], None] | None = None,
 ) -> ReleaseSummary:
-    """Run the selected stages in order; returns what each did. Saves the manifest after every stage."""
+    """Run the selected stages in order; returns what each did. Saves the manifest after every stage.
+
+    A dry run writes nothing; with `check_hub=False` it also asks no Hub whether the recorded commits still exist.
+    """
     out_dir = Path(config.output_dir)
     manifest = Manifest.load(out_dir / MANIFEST_NAME)
     manifest.version, manifest.endpoint, manifest.config = config.version, endpoint, config.to_dict()
@@ -117,11 +144,19 @@ def run_release(
         missing = [d for d in stage.depends_on if d not in manifest.stages]
         if missing and not dry_run:
             raise RuntimeError(f"Stage {stage.name!r} needs {', '.join(missing)} first: run without --only/--skip.")
-        key = stage_key(stage, config, manifest)
+        key, work_key = stage_keys(stage, config, manifest)
         previous = manifest.stages.get(stage.name)
-        upstream_changed = any(d in rerun for d in stage.depends_on)
-        if previous and previous.key == key and not upstream_changed and _still_published(previous):
-            summary.outcomes.append(StageOutcome(stage.name, "up to date", previous))
+        fresh = previous is not None and not any(d in rerun for d in stage.depends_on)
+        if fresh and previous.work_key == work_key and (not check_hub or _still_published(previous)):
+            if previous.key == key:
+                summary.outcomes.append(StageOutcome(stage.name, "up to date", previous))
+                continue
+            # Only the publication settings changed: apply them to the published repos, rebuild nothing.
+            if not dry_run:
+                _set_visibility(previous, private=config.hub.private)
+                previous.key = key
+                manifest.save()
+            summary.outcomes.append(StageOutcome(stage.name, "would update" if dry_run else "updated", previous))
             continue
         rerun.add(stage.name)
         if dry_run:
@@ -133,7 +168,7 @@ def run_release(
         work_dir = out_dir / stage.name
         work_dir.mkdir(parents=True, exist_ok=True)
         record = stage.run(StageContext(config, manifest, work_dir))
-        record.key, record.seconds = key, round(time.monotonic() - t0, 1)
+        record.key, record.work_key, record.seconds = key, work_key, round(time.monotonic() - t0, 1)
         manifest.stages[stage.name] = record
         manifest.save()
         summary.outcomes.append(StageOutcome(stage.name, "ran", record))

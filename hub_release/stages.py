@@ -1,7 +1,8 @@
 """The stages of a release, in order: dataset -> marketbert -> twin -> space -> tag.
 
-Every Hub call goes through `with_retries`; the publish functions are idempotent (no commit when nothing changed),
-so retrying a whole publish after a transient failure is safe.
+Retries live in one layer, `hub_client`: the publish functions retry each of their Hub calls, so a stage wraps in
+`with_retries` only the Hub calls that do not go through them (loading a dataset, pushing the scoring configs,
+tagging). The publish functions are idempotent (no commit when nothing changed).
 
 Each stage reads the config sections it names (its key), takes its inputs from the Hub at the commits recorded by
 the stages before it, and publishes with the stock clients. Nothing here is specific to the embedded Hub.
@@ -10,6 +11,7 @@ the stages before it, and publishes with the stock clients. Nothing here is spec
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from hub_client.retry import with_retries
 from hub_release.config import ReleaseConfig
@@ -39,9 +41,7 @@ def run_dataset(ctx: StageContext) -> StageRecord:
     )
     logger.info("Dataset: %s", report.summary())
     repo_id = cfg.repo_id(cfg.dataset.name)
-    result = with_retries(
-        lambda: push_dataset(ctx.work_dir, repo_id, private=cfg.hub.private), what=f"Publishing {repo_id}"
-    )
+    result = push_dataset(ctx.work_dir, repo_id, private=cfg.hub.private)
     metrics = {
         "records_read": report.records_read,
         "records_kept": report.records_kept,
@@ -50,6 +50,12 @@ def run_dataset(ctx: StageContext) -> StageRecord:
         "filings": sum(report.filings.values()),
     }
     return StageRecord(key="", outputs={"build": str(ctx.work_dir)}, repos=[repo_record(result)], metrics=metrics)
+
+
+def marketbert_overrides(cfg: ReleaseConfig) -> dict:
+    """What the release config sets over the MarketBERT preset: the seed, `max_steps`, the `train` keys."""
+    overrides = {"seed": cfg.seed, **({"max_steps": cfg.marketbert.max_steps} if cfg.marketbert.max_steps > 0 else {})}
+    return {**overrides, **cfg.marketbert.train}
 
 
 def run_marketbert(ctx: StageContext) -> StageRecord:
@@ -65,15 +71,11 @@ def run_marketbert(ctx: StageContext) -> StageRecord:
         lambda: load_dataset(dataset_id, "sequences", revision=dataset_commit), what=f"Loading {dataset_id}"
     )
     repo_id = cfg.repo_id(cfg.marketbert.name)
-    overrides: dict = {"seed": cfg.seed, "push_to_hub": True, "hub_model_id": repo_id}
-    if cfg.marketbert.max_steps > 0:
-        overrides["max_steps"] = cfg.marketbert.max_steps
+    overrides = {**marketbert_overrides(cfg), "push_to_hub": True, "hub_model_id": repo_id}
     results = train_marketbert(
         sequences, cfg.marketbert.preset, ctx.work_dir, overrides=overrides, dataset_repo_id=dataset_id
     )
-    result = with_retries(
-        lambda: publish_marketbert(ctx.work_dir, repo_id, dataset_id=dataset_id), what=f"Publishing {repo_id}"
-    )
+    result = publish_marketbert(ctx.work_dir, repo_id, dataset_id=dataset_id, private=cfg.hub.private)
     return StageRecord(
         key="",
         outputs={"model": str(ctx.work_dir / "model")},
@@ -93,30 +95,32 @@ def _marketbert_headline(results: dict) -> dict:
     return {k: v for k, v in headline.items() if v is not None}
 
 
+def twin_config(cfg: ReleaseConfig):
+    """The classifiers' `TwinConfig` from the release config's `twin` section (and its seed)."""
+    from twin_transition.config import TwinConfig
+
+    base = {"examples_per_class": cfg.twin.samples_per_class, "seed": cfg.seed, "max_steps": cfg.twin.max_steps}
+    return TwinConfig.from_dict({**base, **cfg.twin.train})
+
+
 def run_twin(ctx: StageContext) -> StageRecord:
     """Train, evaluate and publish both TwinTransition classifiers and their labelled data; score every filing."""
     from datasets import load_dataset
 
-    from twin_transition.config import TwinConfig
     from twin_transition.head import load_twin_classifier
     from twin_transition.publishing import publish_twin, publish_twin_dataset
     from twin_transition.scoring import publish_twin_configs
     from twin_transition.training import train_twin
 
     cfg = ctx.config
-    twin_config = TwinConfig(
-        examples_per_class=cfg.twin.samples_per_class, seed=cfg.seed, max_steps=cfg.twin.max_steps
-    )
+    settings = twin_config(cfg)
     labels_repo = cfg.repo_id(cfg.twin.dataset_name)
-    repos = [repo_record(with_retries(lambda: publish_twin_dataset(labels_repo), what=f"Publishing {labels_repo}"))]
+    repos = [repo_record(publish_twin_dataset(labels_repo, private=cfg.hub.private))]
     metrics, classifiers = {}, {}
     for label, name in (("green", cfg.twin.green_name), ("digital", cfg.twin.digital_name)):
         out = ctx.work_dir / label
-        trained = train_twin(label, twin_config, out)
-        published = with_retries(
-            lambda out=out, name=name: publish_twin(out, cfg.repo_id(name), dataset_repo_id=labels_repo),
-            what=f"Publishing {cfg.repo_id(name)}",
-        )
+        trained = train_twin(label, settings, out)
+        published = publish_twin(out, cfg.repo_id(name), dataset_repo_id=labels_repo, private=cfg.hub.private)
         repos.append(repo_record(published))
         metrics[f"{label}_f1"] = trained.metrics.get("f1")
         metrics[f"{label}_tfidf_f1"] = trained.baselines["tfidf_logreg"].get("f1")
@@ -137,15 +141,13 @@ def run_space(ctx: StageContext) -> StageRecord:
 
     cfg = ctx.config
     space_id = cfg.repo_id(cfg.space.name)
-    result = with_retries(
-        lambda: push_space(
-            space_id,
-            model_repo=cfg.repo_id(cfg.marketbert.name),
-            twin_green_repo=cfg.repo_id(cfg.twin.green_name),
-            twin_digital_repo=cfg.repo_id(cfg.twin.digital_name),
-            dataset_repo=cfg.repo_id(cfg.dataset.name),
-        ),
-        what=f"Publishing {space_id}",
+    result = push_space(
+        space_id,
+        model_repo=cfg.repo_id(cfg.marketbert.name),
+        twin_green_repo=cfg.repo_id(cfg.twin.green_name),
+        twin_digital_repo=cfg.repo_id(cfg.twin.digital_name),
+        dataset_repo=cfg.repo_id(cfg.dataset.name),
+        private=cfg.hub.private,
     )
     return StageRecord(key="", repos=[repo_record(result)])
 
@@ -171,12 +173,73 @@ def run_tag(ctx: StageContext) -> StageRecord:
     return StageRecord(key="", repos=records)
 
 
+def dataset_inputs(cfg: ReleaseConfig) -> list[Path]:
+    """The registry files the dataset is built from (none for the seeded synthetic source)."""
+    return [Path(p) for p in cfg.dataset.inputs]
+
+
+def marketbert_inputs(cfg: ReleaseConfig) -> list[Path]:
+    """The training preset file the MarketBERT stage reads."""
+    from marketbert.config import preset_path
+
+    return [preset_path(cfg.marketbert.preset)]
+
+
+def twin_inputs(cfg: ReleaseConfig) -> list[Path]:
+    """The labelled few-shot data (and its guide) the classifiers are trained and evaluated on."""
+    from twin_transition.labelled_data import DATA_DIR
+
+    return [DATA_DIR]
+
+
+def space_inputs(cfg: ReleaseConfig) -> list[Path]:
+    """The Space's sources: its app shim, requirements and every project module the app imports."""
+    from explorer.publish import SPACE_SOURCE, app_module_files
+
+    return [SPACE_SOURCE, *app_module_files()]
+
+
 STAGES: list[Stage] = [
-    Stage("dataset", "build and publish the firm trademark sequence dataset", ("dataset",), (), run_dataset),
-    Stage("marketbert", "train, evaluate and publish MarketBERT", ("marketbert",), ("dataset",), run_marketbert),
-    Stage("twin", "train and publish the TwinTransition classifiers", ("twin",), ("dataset",), run_twin),
-    Stage("space", "publish the MarketBERT Explorer Space", ("space",), ("marketbert", "twin"), run_space),
-    Stage("tag", "tag every repo with the release version", (), ("dataset", "marketbert", "twin", "space"), run_tag),
+    Stage(
+        "dataset",
+        "build and publish the firm trademark sequence dataset",
+        reads=("org", "seed", "dataset"),
+        depends_on=(),
+        run=run_dataset,
+        inputs=dataset_inputs,
+    ),
+    Stage(
+        "marketbert",
+        "train, evaluate and publish MarketBERT",
+        reads=("org", "seed", "marketbert"),
+        depends_on=("dataset",),
+        run=run_marketbert,
+        inputs=marketbert_inputs,
+    ),
+    Stage(
+        "twin",
+        "train and publish the TwinTransition classifiers",
+        reads=("org", "seed", "twin"),
+        depends_on=("dataset",),
+        run=run_twin,
+        inputs=twin_inputs,
+    ),
+    Stage(
+        "space",
+        "publish the MarketBERT Explorer Space",
+        reads=("org", "space", "dataset.name", "marketbert.name", "twin.green_name", "twin.digital_name"),
+        depends_on=("marketbert", "twin"),
+        run=run_space,
+        inputs=space_inputs,
+    ),
+    Stage(
+        "tag",
+        "tag every repo with the release version",
+        reads=("version",),
+        depends_on=("dataset", "marketbert", "twin", "space"),
+        run=run_tag,
+        publishes=False,
+    ),
 ]
 
 

@@ -106,11 +106,18 @@ def native_bf16(*, on_cpu: bool) -> bool:
     return re.search(r"\b(avx512_bf16|amx_bf16)\b", flags) is not None
 
 
+def preset_path(preset: str) -> Path:
+    """The packaged YAML file of a training preset (tiny, small, base)."""
+    if preset not in MODEL_PRESETS:
+        raise ValueError(f"Unknown MarketBERT preset {preset!r}; presets: {', '.join(MODEL_PRESETS)}.")
+    return CONFIG_DIR / f"{preset}.yaml"
+
+
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """Read a YAML (`.yaml`/`.yml`) or JSON config into a dict; a bare preset name reads the packaged file."""
     path = Path(path)
-    if not path.exists() and (CONFIG_DIR / f"{path}.yaml").exists():
-        path = CONFIG_DIR / f"{path}.yaml"
+    if not path.exists() and str(path) in MODEL_PRESETS:
+        path = preset_path(str(path))
     if not path.exists():
         raise FileNotFoundError(f"Config file {str(path)!r} not found (presets: {', '.join(MODEL_PRESETS)}).")
     text = path.read_text(encoding="utf-8")

@@ -34,6 +34,7 @@ def publish_marketbert(
     tag: str | None = None,
     *,
     dataset_id: str | None = None,
+    private: bool = False,
     commit_message: str = "Publish MarketBERT",
 ) -> PublishResult:
     """Write and validate the model card, then publish the model folder to `repo_id` in one commit (and tag it).
@@ -43,11 +44,14 @@ def publish_marketbert(
         repo_id: `namespace/name` of the model repo (created if needed).
         tag: release tag to create or move, e.g. `v1.0`.
         dataset_id: the training dataset's repo id, linked from the card (default: the one recorded at training).
+        private: make the repo private (an existing repo is switched to this visibility).
     """
     validate_repo_id(repo_id)
     folder = model_folder(output_dir)
     write_marketbert_card(folder, repo_id, dataset_id=dataset_id)
-    result = publish_folder(folder, repo_id, repo_type="model", commit_message=commit_message, tag=tag)
+    result = publish_folder(
+        folder, repo_id, repo_type="model", commit_message=commit_message, tag=tag, private=private
+    )
     logger.info("MarketBERT published to %s (%s)", result.url, result.commit[:8])
     return result
 

@@ -18,8 +18,9 @@ import pytest
 
 from dataset_builder.build import build_dataset
 from dataset_builder.readers import ColumnMapping, InputError
+from tests.helpers.paths import SHARED_DATA
 
-SAMPLES = Path("/work/shared/data")
+SAMPLES = SHARED_DATA
 FIXTURES = Path(__file__).parent / "fixtures" / "dataset"
 needs_samples = pytest.mark.skipif(not SAMPLES.exists(), reason="real samples not available")
 

@@ -150,6 +150,38 @@ def test_changing_one_input_reruns_only_what_depends_on_it(finished_release, tmp
     }
 
 
+def test_a_version_bump_only_tags(hub, finished_release):
+    org, cwd, _ = finished_release
+    before = _commit_counts(hub.api, org)
+    bumped = json.loads(_release(cwd, "--set", f"org={org}", "--set", "version=v0.1.1", "--json").stdout)
+    stages = {s["stage"]: s for s in bumped["stages"]}
+    assert {name: s["status"] for name, s in stages.items()} == {
+        **dict.fromkeys(["dataset", "marketbert", "twin", "space"], "up to date"),
+        "tag": "ran",
+    }
+    assert stages["tag"]["seconds"] < 60  # no training: only tags
+    assert _commit_counts(hub.api, org) == before
+    for repo_type, repo_id in _repos(org):
+        tags = {t.name for t in hub.api.list_repo_refs(repo_id, repo_type=repo_type).tags}
+        assert {"v0.1.0", "v0.1.1"} <= tags, repo_id
+
+
+def test_a_privacy_flip_changes_visibility_without_rebuilding(hub, finished_release):
+    org, cwd, _ = finished_release
+    anonymous = HfApi(endpoint=hub.endpoint, token=False)
+    try:
+        flipped = json.loads(_release(cwd, "--set", f"org={org}", "--set", "hub.private=true", "--json").stdout)
+        status = {s["stage"]: s["status"] for s in flipped["stages"]}
+        assert {status[name] for name in ("dataset", "marketbert", "twin", "space")} == {"updated"}
+        for repo_type, repo_id in _repos(org):
+            assert hub.api.repo_info(repo_id, repo_type=repo_type).private is True, repo_id
+            assert not anonymous.repo_exists(repo_id, repo_type=repo_type), repo_id
+    finally:
+        _release(cwd, "--set", f"org={org}", "--json")  # public again, for the other tests
+    for repo_type, repo_id in _repos(org):
+        assert anonymous.repo_exists(repo_id, repo_type=repo_type), repo_id
+
+
 def test_killed_release_resumes_to_the_same_repos(hub, finished_release, tmp_path):
     reference_org = finished_release[0]
     org = f"res{uuid.uuid4().hex[:8]}"
@@ -198,13 +230,14 @@ def test_release_survives_the_hub_dying_mid_upload(tmp_path):
     card = tmp_path / "release-output" / "dataset" / "repo" / "README.md"
     deadline = time.monotonic() + 300
     while not card.exists() and time.monotonic() < deadline:  # the build is written: the upload starts now
-        time.sleep(0.05)
+        time.sleep(0.01)
     server.kill()
     time.sleep(2)
     server = LocalHubProcess(data_dir, port=server.port).start()
     output, _ = process.communicate(timeout=600)
     try:
         assert process.returncode == 0, output[-4000:]
+        assert re.search(r"transient .*; retry 1/", output), output[-4000:]  # the kill hit the upload: retried
         api = HfApi(endpoint=server.endpoint, token=server.token)
         published = _lfs_hashes(api, "dataset", "marketbert/firm-trademark-sequences")
         built = tmp_path / "release-output" / "dataset" / "repo"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from typer.testing import CliRunner
 
 from hub_release.cli import app
@@ -12,8 +10,8 @@ runner = CliRunner()
 
 
 def test_train_rejects_unknown_config_key(tmp_path):
-    config = tmp_path / "twin.json"
-    config.write_text(json.dumps({"max_step": 10}), encoding="utf-8")
+    config = tmp_path / "release.yaml"
+    config.write_text("twin:\n  train:\n    max_step: 10\n", encoding="utf-8")
     result = runner.invoke(
         app, ["twin", "train", "--label", "green", "--output-dir", str(tmp_path / "out"), "--config", str(config)]
     )

@@ -93,15 +93,20 @@ def test_baselines():
     assert predictions == [1, 0]
 
 
-def test_config_rejects_unknown_and_bad_values(tmp_path):
-    path = tmp_path / "cfg.json"
-    path.write_text(json.dumps({"max_steps": 10, "epochs": 3}), encoding="utf-8")
+def test_config_rejects_unknown_and_bad_values():
     with pytest.raises(ValueError, match=r"Unknown TwinConfig key\(s\) \['epochs'\]"):
-        TwinConfig.from_json(path)
+        TwinConfig.from_dict({"max_steps": 10, "epochs": 3})
     with pytest.raises(ValueError, match="sampling_strategy must be one of"):
         TwinConfig(sampling_strategy="random")
-    path.write_text(json.dumps({"max_steps": 10}), encoding="utf-8")
-    assert TwinConfig.from_json(path, seed=7) == TwinConfig(max_steps=10, seed=7)
+    assert TwinConfig.from_dict({"max_steps": 10, "seed": 7}) == TwinConfig(max_steps=10, seed=7)
+
+
+def test_release_config_is_the_source_of_the_classifiers_settings():
+    from hub_release.config import load_config
+    from hub_release.stages import twin_config
+
+    cfg = load_config(None, ["seed=3", "twin.samples_per_class=8", "twin.train={batch_size: 4}"])
+    assert twin_config(cfg) == TwinConfig(examples_per_class=8, seed=3, max_steps=64, batch_size=4)
 
 
 def test_input_checks():

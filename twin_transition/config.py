@@ -16,7 +16,7 @@ SAMPLING_STRATEGIES = ("oversampling", "undersampling", "unique")
 
 @dataclass
 class TwinConfig:
-    """Training configuration; `TwinConfig.from_json(path, **overrides)` rejects unknown keys."""
+    """Training settings, built from the release config's `twin` section; `from_dict` rejects unknown keys."""
 
     # Data: a balanced sample of the fixed train split.
     examples_per_class: int = 64
@@ -59,15 +59,6 @@ class TwinConfig:
         if unknown:
             raise ValueError(f"Unknown TwinConfig key(s) {unknown}; known keys: {sorted(known)}")
         return cls(**values)
-
-    @classmethod
-    def from_json(cls, path: str | Path | None = None, **overrides) -> TwinConfig:
-        """Read a JSON config (or start from the defaults when `path` is None) and apply `overrides`."""
-        values = json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
-        if not isinstance(values, dict):
-            raise ValueError(f"{path}: a TwinConfig JSON file must hold an object")
-        values.update({key: value for key, value in overrides.items() if value is not None})
-        return cls.from_dict(values)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -48,6 +48,7 @@ def publish_twin(
     *,
     tag: str | None = None,
     dataset_repo_id: str | None = None,
+    private: bool = False,
     api: HfApi | None = None,
 ) -> PublishResult:
     """Publish a folder written by `train_twin` to the model repo `repo_id`, with the enriched, validated card.
@@ -71,6 +72,7 @@ def publish_twin(
         repo_type="model",
         commit_message=f"Publish TwinTransition {label} classifier (SetFit)",
         tag=tag,
+        private=private,
         api=api,
     )
 
@@ -80,6 +82,7 @@ def publish_twin_dataset(
     *,
     tag: str | None = None,
     data_dir: str | Path | None = None,
+    private: bool = False,
     api: HfApi | None = None,
 ) -> PublishResult:
     """Publish the labelled data (`data/{train,test}.jsonl`, the labelling guide, a card) as a dataset repo."""
@@ -105,5 +108,6 @@ def publish_twin_dataset(
             repo_type="dataset",
             commit_message="Publish TwinTransition labelled data",
             tag=tag,
+            private=private,
             api=api,
         )

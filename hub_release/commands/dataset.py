@@ -6,20 +6,25 @@ from pathlib import Path
 
 import typer
 
+from hub_release.commands.options import CONFIG, SET, given_or, release_config
+
 app = typer.Typer(help="Build the firm trademark sequence dataset and publish it.", no_args_is_help=True)
 
 
 @app.command()
 def build(
-    source: str = typer.Option("synthetic", help="synthetic | euipo | uspto-xml | uspto-csv | csv | parquet | jsonl"),
+    source: str | None = typer.Option(None, help="synthetic | euipo | uspto-xml | uspto-csv | csv | parquet | jsonl"),
     input: list[Path] = typer.Option(None, "--input", "-i", help="Input file, folder or zip (repeatable)."),  # noqa: A002
     out: Path = typer.Option(Path("build/dataset"), help="Output folder (repo/ is what gets pushed)."),
-    n_firms: int = typer.Option(4000, help="Number of synthetic firms."),
-    seed: int = typer.Option(42, help="Seed of the synthetic generator and of the firm split."),
-    min_filings: int = typer.Option(2, help="Drop firms with fewer filings."),
+    n_firms: int | None = typer.Option(None, help="Number of synthetic firms [default: dataset.n_firms]."),
+    seed: int | None = typer.Option(None, help="Seed of the generator and of the firm split [default: seed]."),
+    min_filings: int | None = typer.Option(None, help="Drop firms with fewer filings [default: dataset.min_filings]."),
     map_: list[str] = typer.Option(None, "--map", help="FIELD=COLUMN for csv/parquet/jsonl inputs (repeatable)."),
+    config: Path | None = CONFIG,
+    overrides: list[str] = SET,
 ) -> None:
     """Read raw records (or generate synthetic ones) and write Parquet shards, the card and rejects.jsonl."""
+    cfg = release_config(config, overrides)
     from hub_client.client_env import configure_client_env
 
     configure_client_env()  # `datasets` (the schema's Features) reads the environment at import
@@ -28,11 +33,11 @@ def build(
 
     report = build_dataset(
         out,
-        source=source,
-        inputs=input or [],
-        n_firms=n_firms,
-        seed=seed,
-        min_filings=min_filings,
+        source=given_or(source, cfg.dataset.source),
+        inputs=input or [Path(p) for p in cfg.dataset.inputs],
+        n_firms=given_or(n_firms, cfg.dataset.n_firms),
+        seed=given_or(seed, cfg.seed),
+        min_filings=given_or(min_filings, cfg.dataset.min_filings),
         mapping=ColumnMapping.from_pairs(map_),
     )
     typer.echo(report.summary())

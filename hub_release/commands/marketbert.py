@@ -7,39 +7,35 @@ from pathlib import Path
 
 import typer
 
+from hub_release.commands.options import CONFIG, given_or, release_config
+
 app = typer.Typer(name="marketbert", help="Train, evaluate and publish MarketBERT.", no_args_is_help=True)
-
-
-def _parse_overrides(values: list[str]) -> dict:
-    import yaml
-
-    overrides = {}
-    for item in values:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise typer.BadParameter(f"--set expects KEY=VALUE, got {item!r}.")
-        overrides[key.strip()] = yaml.safe_load(raw)
-    return overrides
 
 
 @app.command()
 def train(
-    config: str = typer.Option("small", help="YAML/JSON config file or preset (tiny, small, base)."),
-    dataset: str = typer.Option(None, help="Dataset repo id or folder (config `sequences`); default: the config's."),
+    preset: str | None = typer.Option(None, help="Training preset: tiny, small, base [default: marketbert.preset]."),
+    dataset: str | None = typer.Option(None, help="Dataset repo id or folder [default: ORG/<dataset.name>]."),
     output_dir: Path = typer.Option(Path("marketbert-output"), help="Where trainer/ and model/ are written."),
     push_to: str = typer.Option(None, help="Model repo id: push checkpoints there during training (a branch)."),
-    overrides: list[str] = typer.Option([], "--set", help="Override a config key, e.g. --set num_train_epochs=2."),
+    config: Path | None = CONFIG,
+    overrides: list[str] = typer.Option(
+        [], "--set", help="Release config override, e.g. --set marketbert.train.num_train_epochs=2."
+    ),
 ) -> None:
     """Train MarketBERT from scratch, evaluate it on the test firms and write the release folder."""
+    cfg = release_config(config, overrides)
     from hub_client.client_env import configure_client_env
 
     configure_client_env()
+    from hub_release.stages import marketbert_overrides
     from marketbert.train import train_marketbert
 
-    settings = _parse_overrides(overrides)
+    settings = marketbert_overrides(cfg)
     if push_to:
         settings.update(push_to_hub=True, hub_model_id=push_to)
-    results = train_marketbert(dataset, config, output_dir, overrides=settings)
+    dataset = given_or(dataset, cfg.repo_id(cfg.dataset.name))
+    results = train_marketbert(dataset, given_or(preset, cfg.marketbert.preset), output_dir, overrides=settings)
     best = results["next_filing"]["classes"]["all"]["marketbert"]
     typer.echo(
         f"trained: perplexity {results['masked_lm']['perplexity']:.2f}, next-filing recall@5 {best['recall@5']:.3f}, "

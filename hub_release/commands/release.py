@@ -34,7 +34,9 @@ def release(
         os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
     from hub_client.endpoint import connect  # before any Hugging Face import
 
-    target = connect(Path(cfg.hub.data_dir), port=cfg.hub.port, user=cfg.org)
+    # A dry run starts no Hub: it asks one that is already running, or judges by the manifest alone.
+    target = connect(Path(cfg.hub.data_dir), port=cfg.hub.port, user=cfg.org, start=not dry_run)
+    endpoint = target.endpoint if target else "(no Hub running: judged by the manifest alone)"
     from hub_release.release import run_release
     from hub_release.stages import STAGES, snippets
 
@@ -45,7 +47,14 @@ def release(
     # Libraries print progress dicts to stdout (e.g. the Trainer's logs): keep stdout for the summary alone.
     with contextlib.redirect_stdout(sys.stderr):
         summary = run_release(
-            cfg, STAGES, endpoint=target.endpoint, only=only, skip=skip, dry_run=dry_run, on_stage=on_stage
+            cfg,
+            STAGES,
+            endpoint=endpoint,
+            only=only,
+            skip=skip,
+            dry_run=dry_run,
+            check_hub=target is not None,
+            on_stage=on_stage,
         )
     rows = [
         {

@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 
 from hub_client.client_env import configure_client_env
+from hub_release.commands.options import CONFIG, SET, release_config
 
 app = typer.Typer(
     name="twin",
@@ -26,24 +27,35 @@ app = typer.Typer(
 
 
 def _parse_ints(value: str) -> list[int]:
-    return [int(v) for v in value.split(",") if v.strip()]
+    try:
+        return [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"expected comma-separated integers, got {value!r}") from None
+
+
+def _twin_config(config: Path | None, overrides: list[str], **options):
+    """The classifiers' training config: the release config's `twin` section, then the command's own options."""
+    from hub_release.stages import twin_config
+
+    base = twin_config(release_config(config, overrides))
+    return base.from_dict({**base.to_dict(), **{k: v for k, v in options.items() if v is not None}})
 
 
 @app.command()
 def train(
     label: str = typer.Option("all", help="green, digital, or all (both, into OUTPUT_DIR/<label>)."),
     output_dir: Path = typer.Option(..., help="Folder for the trained model (per label when --label all)."),
-    config: Path | None = typer.Option(None, help="TwinConfig JSON; keys override the defaults."),
-    examples_per_class: int | None = typer.Option(None, help="Override config.examples_per_class."),
-    seed: int | None = typer.Option(None, help="Override config.seed."),
+    examples_per_class: int | None = typer.Option(None, help="Examples per class [default: twin.samples_per_class]."),
+    seed: int | None = typer.Option(None, help="Seed [default: seed]."),
+    config: Path | None = CONFIG,
+    overrides: list[str] = SET,
 ) -> None:
     """Train and evaluate the classifier(s) with setfit.Trainer; print test F1 and the training time."""
     configure_client_env()
-    from twin_transition.config import TwinConfig
     from twin_transition.labels import LABELS
     from twin_transition.training import train_twin
 
-    cfg = TwinConfig.from_json(config, examples_per_class=examples_per_class, seed=seed)
+    cfg = _twin_config(config, overrides, examples_per_class=examples_per_class, seed=seed)
     labels = list(LABELS) if label == "all" else [label]
     for name in labels:
         out = output_dir / name if label == "all" else output_dir
@@ -73,12 +85,12 @@ def learning_curve(
     sizes: str = typer.Option("8,16,32,64", help="Examples per class."),
     seeds: str = typer.Option("0,1,2", help="Seeds; one sample and one training per seed and size."),
     labels: str = typer.Option("green,digital", help="Labels."),
-    config: Path | None = typer.Option(None, help="TwinConfig JSON."),
+    config: Path | None = CONFIG,
+    overrides: list[str] = SET,
     resume: bool = typer.Option(False, help="Keep the runs already in OUTPUT_DIR/learning_curve.jsonl."),
 ) -> None:
     """SetFit against TF-IDF, frozen-embedding and keyword baselines (slow: trains len(sizes)*len(seeds)*2 models)."""
     configure_client_env()
-    from twin_transition.config import TwinConfig
     from twin_transition.learning_curve import markdown_table, run_learning_curve
 
     summary = run_learning_curve(
@@ -86,7 +98,7 @@ def learning_curve(
         labels=[v.strip() for v in labels.split(",") if v.strip()],
         sizes=_parse_ints(sizes),
         seeds=_parse_ints(seeds),
-        config=TwinConfig.from_json(config),
+        config=_twin_config(config, overrides),
         resume=resume,
     )
     typer.echo(markdown_table(summary))
