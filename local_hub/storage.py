@@ -1,4 +1,5 @@
-"""Storage of the embedded Hub: SQLite (WAL) for repos, commits, trees, refs and tokens; content-addressed blob files.
+"""Storage of the embedded Hub: SQLite (WAL) for repos, commits, trees, refs and tokens; content-addressed blob files
+(`local_hub.blobs`).
 
 Crash safety: blobs are written to a temp file, fsynced and renamed into place before the SQLite transaction that
 references them commits; a commit (tree rows + commit row + ref move) is one transaction. After `kill -9` at any
@@ -10,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import secrets
 import sqlite3
@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
+from local_hub.blobs import BlobStore
 from local_hub.errors import HubError
 
 REPO_TYPES = ("model", "dataset", "space")
@@ -29,7 +29,6 @@ DEFAULT_USER = "local"  # the default token's user when the caller names none
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?$")
 _RESERVED_NAMESPACES = {"api", "datasets", "spaces", "models", "lfs-upload", "static"}
 _HEX = re.compile(r"^[0-9a-f]{5,40}$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 # The patterns huggingface.co writes into a new repo's .gitattributes: files matching them are stored with LFS.
 DEFAULT_GITATTRIBUTES = "".join(
@@ -98,11 +97,6 @@ CREATE TABLE IF NOT EXISTS refs(
 CREATE TABLE IF NOT EXISTS tokens(
     hash TEXT PRIMARY KEY, name TEXT NOT NULL, user TEXT NOT NULL, role TEXT NOT NULL, created_at TEXT NOT NULL);
 """
-
-
-def git_blob_sha1(data: bytes) -> str:
-    """The git blob id of `data` (what the Hub calls a regular file's oid)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _now() -> str:
@@ -197,15 +191,12 @@ class CommitRequest:
     deleted_folders: list[str] = field(default_factory=list)
 
 
-class HubStorage:
-    """All persistent state of one embedded Hub, rooted at `data_dir`."""
+class HubStorage(BlobStore):
+    """All persistent state of one embedded Hub, rooted at `data_dir`: the SQLite database plus the blob files."""
 
     def __init__(self, data_dir: str | Path) -> None:
         self.root = Path(data_dir)
-        self.blob_dir = self.root / "blobs"
-        self.tmp_dir = self.root / "tmp"
-        for folder in (self.root, self.blob_dir, self.tmp_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        super().__init__(self.root)
         self.db_path = self.root / "hub.sqlite3"
         self._local = threading.local()
         self._db().executescript(_SCHEMA)
@@ -263,54 +254,6 @@ class HubStorage:
             .fetchone()
         )
         return Token(*row) if row else None
-
-    # -- blobs -------------------------------------------------------------------------------------------------------
-    def blob_path(self, sha256: str) -> Path:
-        if not _SHA256.match(sha256):
-            raise HubError(400, "BadRequest", f"Invalid sha256 oid {sha256!r}")
-        return self.blob_dir / sha256[:2] / sha256
-
-    def has_blob(self, sha256: str, size: int | None = None) -> bool:
-        path = self.blob_path(sha256)
-        return path.is_file() and (size is None or path.stat().st_size == size)
-
-    def put_bytes(self, data: bytes) -> tuple[str, str]:
-        """Store `data`; return `(sha256, git_sha1)`."""
-        sha256 = hashlib.sha256(data).hexdigest()
-        if not self.has_blob(sha256, len(data)):
-            tmp = self.tmp_dir / f"{sha256}.{secrets.token_hex(4)}"
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            self._install(tmp, sha256)
-        return sha256, git_blob_sha1(data)
-
-    def open_upload(self) -> tuple[Path, BinaryIO]:
-        """A temp file to stream an upload into; finish with :meth:`finish_upload`."""
-        tmp = self.tmp_dir / f"upload.{secrets.token_hex(8)}"
-        return tmp, open(tmp, "wb")
-
-    def finish_upload(
-        self, tmp: Path, fh: BinaryIO, sha256: str, expected_sha256: str, size: int, expected: int
-    ) -> None:
-        """Check a streamed upload against its announced oid and size, then move it into the store."""
-        fh.flush()
-        os.fsync(fh.fileno())
-        fh.close()
-        if sha256 != expected_sha256 or size != expected:
-            tmp.unlink(missing_ok=True)
-            raise HubError(
-                400,
-                "BadRequest",
-                f"Upload does not match its oid/size: got {sha256}/{size}, expected {expected_sha256}/{expected}",
-            )
-        self._install(tmp, sha256)
-
-    def _install(self, tmp: Path, sha256: str) -> None:
-        final = self.blob_path(sha256)
-        final.parent.mkdir(exist_ok=True)
-        os.replace(tmp, final)
 
     # -- repos -------------------------------------------------------------------------------------------------------
     def create_repo(
