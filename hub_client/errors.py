@@ -39,8 +39,29 @@ def _status(err: BaseException) -> int | None:
     return getattr(getattr(err, "response", None), "status_code", None)
 
 
+def _unreachable(err: BaseException) -> BaseException | None:
+    """The connection failure behind `err` (its own, or one it was raised from), if any."""
+    import httpx2  # huggingface_hub's HTTP client
+
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, (httpx2.ConnectError, httpx2.ConnectTimeout, ConnectionRefusedError)):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def explain(err: BaseException) -> str:
     """One line that says what went wrong and, where known, what to do."""
+    import os
+
+    refused = _unreachable(err)
+    if refused is not None:
+        endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+        return (
+            f"Cannot reach the Hub at {endpoint} ({refused}): start the embedded one with `hub-release hub start` "
+            "(and export the HF_ENDPOINT it prints), or set HF_ENDPOINT to a running Hub."
+        )
     status = _status(err)
     if status == 401:
         return "The Hub rejected the token (401): set HF_TOKEN to a valid write token (or run `hf auth login`)."

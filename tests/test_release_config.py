@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from typer.testing import CliRunner
 
@@ -58,3 +62,47 @@ def test_cli_prints_one_clear_line_and_exits_2_on_bad_config():
     assert result.exit_code == 2
     assert "marketbert.preset='huge': expected tiny, small or base" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["marketbert", "train", "--preset", "huge"], 2, "marketbert.preset='huge': expected tiny, small or base"),
+        (["twin", "train", "--output-dir", "out", "--set", "twin.max_steps=0"], 2, "twin.max_steps=0"),
+        (["dataset", "push", "no-build-here", "--repo-id", "org/name"], 1, "build the dataset first"),
+        (["dataset", "build", "--source", "euipo", "--input", "nowhere"], 1, "nowhere: no such file or folder"),
+        (["space", "push", "not-a-repo-id"], 2, "expected ORG/NAME"),
+        (["release", "--set", "dataset.colour=red", "--dry-run"], 2, "Unknown key dataset.colour"),
+    ],
+)
+def test_every_command_turns_a_user_error_into_one_line(tmp_path, monkeypatch, args, code, message):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == code, result.output
+    assert message in result.output and "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip() and not line.startswith(("Usage:", "Try "))]
+    assert len([line for line in lines if "error" in line.lower()]) == 1, result.output
+
+
+def test_debug_shows_the_traceback(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HUB_RELEASE_DEBUG", "")  # restored (unset) after the test: --debug sets it
+    result = CliRunner().invoke(app, ["--debug", "dataset", "push", "no-build-here", "--repo-id", "org/name"])
+    assert result.exit_code == 1 and isinstance(result.exception, FileNotFoundError)
+
+
+def test_an_unreachable_hub_is_one_line_that_says_what_to_do(tmp_path):
+    env = {**os.environ, "HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(tmp_path / "home")}  # nothing there
+    result = subprocess.run(
+        [sys.executable, "-m", "hub_release.cli", "twin", "evaluate", "org/model"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: Cannot reach the Hub at http://127.0.0.1:9 ([Errno 111] Connection refused): start the embedded one "
+        "with `hub-release hub start` (and export the HF_ENDPOINT it prints), or set HF_ENDPOINT to a running Hub."
+    ]

@@ -24,7 +24,7 @@ def train(
     ),
 ) -> None:
     """Train MarketBERT from scratch, evaluate it on the test firms and write the release folder."""
-    cfg = release_config(config, overrides)
+    cfg = release_config(config, [*overrides, *([f"marketbert.preset={preset}"] if preset else [])])
     from hub_client.client_env import configure_client_env
 
     configure_client_env()
@@ -35,7 +35,7 @@ def train(
     if push_to:
         settings.update(push_to_hub=True, hub_model_id=push_to)
     dataset = given_or(dataset, cfg.repo_id(cfg.dataset.name))
-    results = train_marketbert(dataset, given_or(preset, cfg.marketbert.preset), output_dir, overrides=settings)
+    results = train_marketbert(dataset, cfg.marketbert.preset, output_dir, overrides=settings)
     best = results["next_filing"]["classes"]["all"]["marketbert"]
     typer.echo(
         f"trained: perplexity {results['masked_lm']['perplexity']:.2f}, next-filing recall@5 {best['recall@5']:.3f}, "
