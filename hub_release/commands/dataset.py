@@ -18,6 +18,7 @@ def build(
     seed: int = typer.Option(42, help="Seed of the synthetic generator and of the firm split."),
     min_filings: int = typer.Option(2, help="Drop firms with fewer filings."),
     map_: list[str] = typer.Option(None, "--map", help="FIELD=COLUMN for csv/parquet/jsonl inputs (repeatable)."),
+    limit: int = typer.Option(None, min=1, help="Read at most this many records (a quick look); default: all."),
 ) -> None:
     """Read raw records (or generate synthetic ones) and write Parquet shards, the card and rejects.jsonl."""
     from hub_client.client_env import configure_client_env
@@ -34,6 +35,7 @@ def build(
         seed=seed,
         min_filings=min_filings,
         mapping=ColumnMapping.from_pairs(map_),
+        limit=limit,
     )
     typer.echo(report.summary())
     typer.echo(f"Wrote {report.repo_dir} (rejects: {report.rejects_path}) in {report.seconds:.1f} s")
