@@ -2,7 +2,7 @@
 
 Public API (imported lazily, so `import dataset_builder` stays light):
 
-* `build_dataset(out_dir, source=..., inputs=..., n_firms=..., seed=..., min_filings=...) -> BuildReport`
+* `build_dataset(out_dir, source=..., inputs=..., n_firms=..., seed=..., min_filings=..., limit=...) -> BuildReport`
 * `push_dataset(out_dir, repo_id, tag=None) -> hub_client.hub_io.PublishResult`
 * `generate(SyntheticConfig(...)) -> SyntheticData` (the synthetic generator alone)
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "BuildReport": "dataset_builder.build",
+    "BuildReport": "dataset_builder.report",
     "build_dataset": "dataset_builder.build",
-    "SOURCES": "dataset_builder.build",
+    "SOURCES": "dataset_builder.sources",
     "push_dataset": "dataset_builder.publish",
     "SyntheticConfig": "dataset_builder.synthetic",
     "SyntheticData": "dataset_builder.synthetic",

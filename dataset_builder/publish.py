@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from dataset_builder.build import REPO_DIR, BuildReport
+from dataset_builder.report import REPO_DIR, BuildReport
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Streaming readers: raw registry records in, one flat raw record (`RAW_SCHEMA`) per input record out.
 
-Readers only extract fields; validation and normalisation happen later, in SQL (`normalize.py`, `build.py`).
+Readers only extract fields; validation and normalisation happen later, in SQL (`normalize.py`, `steps.py`).
 A record that cannot be read at all is still yielded, with `error` (a reason code) and `detail` set, so that
 every input record ends up either kept or rejected.
 
@@ -9,7 +9,7 @@ every input record ends up either kept or rejected.
 * USPTO trademark daily XML v2.0 (`case-file` elements). Owners are the applicants at filing: the
   `case-file-owner`s of the lowest party-type group (10-19 applicant, else 20-29, ...), i.e. not later assignees.
 * JSONL with a column mapping (`ColumnMapping`). CSV/Parquet and the USPTO Case Files CSV tables are read by
-  DuckDB directly (see `build.py`), which is much faster than any Python loop.
+  DuckDB directly (see `sources.py`), which is much faster than any Python loop.
 
 XML is parsed with defusedxml on expat: no DTD or external entity is ever loaded, entity declarations are refused,
 nesting is bounded. Zip members with absolute or `..` names are refused and inflated sizes are bounded.

@@ -49,7 +49,7 @@ def dataset_layout():
     """The published layout (configs, splits, reject reasons, builder version) as the dataset card describes it."""
     from importlib.metadata import version
 
-    from dataset_builder.build import REJECT_REASONS
+    from dataset_builder.report import REJECT_REASONS
     from model_cards.dataset_card import DatasetLayout
 
     return DatasetLayout(

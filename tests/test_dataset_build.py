@@ -15,7 +15,7 @@ from datasets import Features
 from huggingface_hub import DatasetCard
 from typer.testing import CliRunner
 
-from dataset_builder import build as build_module
+from dataset_builder import writer
 from dataset_builder.build import BuildReport, build_dataset
 from dataset_builder.schema import FILINGS_FEATURES, SEQUENCES_FEATURES, SPLITS
 from dataset_builder.synthetic import SyntheticConfig, generate
@@ -147,8 +147,8 @@ def test_uspto_case_files_tables(tmp_path):
 
 
 def test_shards_have_deterministic_names(tmp_path, monkeypatch):
-    monkeypatch.setattr(build_module, "FIRMS_PER_SHARD", 20)
-    monkeypatch.setattr(build_module, "FILINGS_PER_SHARD", 200)
+    monkeypatch.setattr(writer, "FIRMS_PER_SHARD", 20)
+    monkeypatch.setattr(writer, "FILINGS_PER_SHARD", 200)
     report = build_dataset(tmp_path / "out", n_firms=60, seed=1, write_card=False)
     names = sorted(p.name for p in (report.repo_dir / "data" / "sequences").glob("train-*"))
     n = -(-report.firms["train"] // 20)
@@ -175,6 +175,12 @@ def test_cli_build(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "read 6 = kept 3 + rejected 3 (invalid_date=1, missing_owner=1, no_valid_class=1)" in result.output
+    result = CliRunner().invoke(
+        app,
+        ["dataset", "build", "--source", "uspto-xml", "--input", str(FIXTURES / "uspto_bad.xml"), "--out",
+         str(tmp_path / "o"), "--limit", "2"],
+    )  # fmt: skip
+    assert result.exit_code == 0 and "read 2 = " in result.output, result.output
     result = CliRunner().invoke(
         app, ["dataset", "build", "--source", "euipo", "--input", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]
     )

@@ -51,13 +51,13 @@ def test_push_then_load_dataset(hub, repo_name, tmp_path):
 
 
 def test_smaller_rebuild_leaves_no_stale_shards(hub, repo_name, tmp_path, monkeypatch):
-    from dataset_builder import build as build_module
+    from dataset_builder import writer
 
     repo_id = f"{hub.namespace}/{repo_name}"
-    monkeypatch.setattr(build_module, "FIRMS_PER_SHARD", 10)
+    monkeypatch.setattr(writer, "FIRMS_PER_SHARD", 10)
     build_dataset(tmp_path / "out", n_firms=40, seed=2)
     push_dataset(tmp_path / "out", repo_id)
-    monkeypatch.setattr(build_module, "FIRMS_PER_SHARD", 1000)
+    monkeypatch.setattr(writer, "FIRMS_PER_SHARD", 1000)
     report = build_dataset(tmp_path / "out", n_firms=40, seed=2)
     assert push_dataset(tmp_path / "out", repo_id).created_commit
     shards = [f for f in hub.api.list_repo_files(repo_id, repo_type="dataset") if f.startswith("data/sequences/train")]

@@ -237,6 +237,62 @@ def test_column_mapping(tmp_path):
         build(tmp_path, "csv", [path])
 
 
+# --- A limit on the records read ------------------------------------------------------------------------------
+
+
+def _raw_file(tmp_path: Path, fmt: str) -> Path:
+    """40 synthetic raw records as a CSV, Parquet or JSONL file."""
+    import pyarrow.csv as pacsv
+
+    from dataset_builder.synthetic import SyntheticConfig, generate
+
+    raw = generate(SyntheticConfig(n_firms=4, seed=1)).raw.slice(0, 40)
+    path = tmp_path / f"raw.{fmt}"
+    if fmt == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in raw.to_pylist()))
+    else:
+        pacsv.write_csv(raw, path) if fmt == "csv" else pq.write_table(raw, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("source", "inputs", "limit"),
+    [
+        ("synthetic", lambda tmp: [], 25),
+        ("euipo", lambda tmp: [FIXTURES / "euipo_bad"], 5),
+        ("uspto-xml", lambda tmp: [FIXTURES / "uspto_bad.xml"], 4),
+        ("uspto-csv", lambda tmp: [FIXTURES / "uspto_csv"], 3),
+        ("csv", lambda tmp: [_raw_file(tmp, "csv")], 25),
+        ("parquet", lambda tmp: [_raw_file(tmp, "parquet")], 25),
+        ("jsonl", lambda tmp: [_raw_file(tmp, "jsonl")], 25),
+    ],
+)
+def test_limit_caps_the_records_read(tmp_path, source, inputs, limit):
+    paths = inputs(tmp_path)
+    full = build_dataset(tmp_path / "full", source=source, inputs=paths, n_firms=4, seed=1, write_card=False)
+    report = build_dataset(
+        tmp_path / "out", source=source, inputs=paths, n_firms=4, seed=1, write_card=False, limit=limit
+    )
+    assert full.records_read > limit
+    assert report.records_read == report.records_kept + report.records_rejected == limit
+    assert len(rejects(tmp_path / "out")) == report.records_rejected
+
+
+def test_limit_reads_the_first_records(tmp_path):
+    path = _raw_file(tmp_path, "csv")
+    first = {r["application_number"] for r in pq.read_table(_raw_file(tmp_path, "parquet")).slice(0, 25).to_pylist()}
+    report = build(tmp_path, "csv", [path], min_filings=1, limit=25)
+    assert report.records_kept == 25 and {r["application_number"] for r in rows(tmp_path / "out", "filings")} == first
+    # CSV rows that cannot be parsed come after the parsed ones (9 parsed rows, 2 malformed).
+    bad = tmp_path / "filings.csv"
+    bad.write_bytes(CSV_BAD)
+    assert build(tmp_path, "csv", [bad], limit=9).rejected_by_reason.get("malformed_record") is None
+    report = build(tmp_path, "csv", [bad], limit=10)
+    assert report.records_read == 10 and report.rejected_by_reason["malformed_record"] == 1
+    with pytest.raises(ValueError, match="limit must be >= 1"):
+        build(tmp_path, "csv", [bad], limit=0)
+
+
 # --- Wholly unreadable input --------------------------------------------------------------------------------
 
 
