@@ -22,11 +22,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
+from pathlib import Path
 
 import torch
 from transformers import DataCollatorForLanguageModeling
 from transformers.trainer_pt_utils import LengthGroupedSampler
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: tests.helpers (toy data)
 
 from marketbert.config import MODEL_PRESETS, MarketBertArguments, native_bf16
 from marketbert.data import FirmEncoder, MarketBertCollator, encode_split
