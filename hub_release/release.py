@@ -15,21 +15,32 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from hub_release.config import ReleaseConfig
+from hub_release.console import StageProgress
 from hub_release.input_hashing import inputs_digest
 from hub_release.manifest import MANIFEST_NAME, Manifest, RepoRecord, StageRecord
 
 logger = logging.getLogger(__name__)
 
 
+class StageReporter(Protocol):
+    """Shows the stages as they run (the terminal's progress bars)."""
+
+    def stage(self, name: str, description: str) -> StageProgress: ...
+
+    def finish(self, bar: StageProgress, status: str) -> None: ...
+
+
 @dataclass
 class StageContext:
-    """What a stage gets: the config, the manifest (upstream results), its own work dir."""
+    """What a stage gets: the config, the manifest (upstream results), its own work dir, its progress bar."""
 
     config: ReleaseConfig
     manifest: Manifest
     work_dir: Path
+    progress: StageProgress = field(default_factory=StageProgress)
 
     def upstream(self, name: str) -> StageRecord:
         return self.manifest.stages[name]
@@ -124,7 +135,7 @@ def run_release(
     skip: list[str] | None = None,
     dry_run: bool = False,
     check_hub: bool = True,
-    on_stage: Callable[[Stage, str], None] | None = None,
+    reporter: StageReporter | None = None,
 ) -> ReleaseSummary:
     """Run the selected stages in order; returns what each did. Saves the manifest after every stage.
 
@@ -138,46 +149,59 @@ def run_release(
     selected = {s.name for s in select_stages(stages, only, skip)}
     rerun: set[str] = set()  # stages that ran (or would run): what depends on them is stale too
     for stage in stages:
-        if stage.name not in selected:
-            summary.outcomes.append(StageOutcome(stage.name, "skipped", manifest.stages.get(stage.name)))
-            continue
-        missing = [d for d in stage.depends_on if d not in manifest.stages]
-        if missing and not dry_run:
-            raise RuntimeError(f"Stage {stage.name!r} needs {', '.join(missing)} first: run without --only/--skip.")
-        key, work_key = stage_keys(stage, config, manifest)
-        previous = manifest.stages.get(stage.name)
-        fresh = previous is not None and not any(d in rerun for d in stage.depends_on)
-        if fresh and previous.work_key == work_key and (not check_hub or _still_published(previous)):
-            if previous.key == key:
-                summary.outcomes.append(StageOutcome(stage.name, "up to date", previous))
-                continue
-            # Only the publication settings changed: apply them to the published repos, rebuild nothing.
-            if not dry_run:
-                _set_visibility(previous, private=config.hub.private)
-                previous.key = key
-                manifest.save()
-            summary.outcomes.append(StageOutcome(stage.name, "would update" if dry_run else "updated", previous))
-            continue
-        rerun.add(stage.name)
-        if dry_run:
-            summary.outcomes.append(StageOutcome(stage.name, "would run", previous))
-            continue
-        if on_stage:
-            on_stage(stage, "start")
-        t0 = time.monotonic()
-        work_dir = out_dir / stage.name
-        work_dir.mkdir(parents=True, exist_ok=True)
-        record = stage.run(StageContext(config, manifest, work_dir))
-        record.key, record.work_key, record.seconds = key, work_key, round(time.monotonic() - t0, 1)
-        manifest.stages[stage.name] = record
-        manifest.save()
-        summary.outcomes.append(StageOutcome(stage.name, "ran", record))
-        if on_stage:
-            on_stage(stage, "done")
+        outcome = _run_stage(stage, config, manifest, out_dir, selected, rerun, dry_run, check_hub, reporter)
+        summary.outcomes.append(outcome)
+        if reporter and outcome.status != "ran" and not dry_run:
+            reporter.finish(reporter.stage(stage.name, stage.description), outcome.status)
     if not dry_run:
         manifest.save()
     summary.seconds = round(time.monotonic() - started, 1)
     return summary
+
+
+def _run_stage(
+    stage: Stage,
+    config: ReleaseConfig,
+    manifest: Manifest,
+    out_dir: Path,
+    selected: set[str],
+    rerun: set[str],
+    dry_run: bool,
+    check_hub: bool,
+    reporter: StageReporter | None,
+) -> StageOutcome:
+    """Run one stage if its key changed (or say what would happen); `rerun` collects the stages that ran."""
+    if stage.name not in selected:
+        return StageOutcome(stage.name, "skipped", manifest.stages.get(stage.name))
+    missing = [d for d in stage.depends_on if d not in manifest.stages]
+    if missing and not dry_run:
+        raise RuntimeError(f"Stage {stage.name!r} needs {', '.join(missing)} first: run without --only/--skip.")
+    key, work_key = stage_keys(stage, config, manifest)
+    previous = manifest.stages.get(stage.name)
+    fresh = previous is not None and not any(d in rerun for d in stage.depends_on)
+    if fresh and previous.work_key == work_key and (not check_hub or _still_published(previous)):
+        if previous.key == key:
+            return StageOutcome(stage.name, "up to date", previous)
+        # Only the publication settings changed: apply them to the published repos, rebuild nothing.
+        if not dry_run:
+            _set_visibility(previous, private=config.hub.private)
+            previous.key = key
+            manifest.save()
+        return StageOutcome(stage.name, "would update" if dry_run else "updated", previous)
+    rerun.add(stage.name)
+    if dry_run:
+        return StageOutcome(stage.name, "would run", previous)
+    bar = reporter.stage(stage.name, stage.description) if reporter else StageProgress()
+    t0 = time.monotonic()
+    work_dir = out_dir / stage.name
+    work_dir.mkdir(parents=True, exist_ok=True)
+    record = stage.run(StageContext(config, manifest, work_dir, bar))
+    record.key, record.work_key, record.seconds = key, work_key, round(time.monotonic() - t0, 1)
+    manifest.stages[stage.name] = record
+    manifest.save()
+    if reporter:
+        reporter.finish(bar, f"ran in {record.seconds:.0f} s")
+    return StageOutcome(stage.name, "ran", record)
 
 
 def repo_record(result) -> RepoRecord:

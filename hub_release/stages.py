@@ -31,6 +31,7 @@ def run_dataset(ctx: StageContext) -> StageRecord:
     from dataset_builder import build_dataset, push_dataset
 
     cfg = ctx.config
+    ctx.progress.start(2, "building")
     report = build_dataset(
         ctx.work_dir,
         source=cfg.dataset.source,
@@ -40,8 +41,10 @@ def run_dataset(ctx: StageContext) -> StageRecord:
         min_filings=cfg.dataset.min_filings,
     )
     logger.info("Dataset: %s", report.summary())
+    ctx.progress.advance(1, "publishing")
     repo_id = cfg.repo_id(cfg.dataset.name)
     result = push_dataset(ctx.work_dir, repo_id, private=cfg.hub.private)
+    ctx.progress.advance(1)
     metrics = {
         "records_read": report.records_read,
         "records_kept": report.records_kept,
@@ -66,6 +69,7 @@ def run_marketbert(ctx: StageContext) -> StageRecord:
     from marketbert.train import train_marketbert
 
     cfg = ctx.config
+    ctx.progress.start(1, "loading the dataset")
     dataset_id, dataset_commit = _dataset_repo(ctx)
     sequences = with_retries(
         lambda: load_dataset(dataset_id, "sequences", revision=dataset_commit), what=f"Loading {dataset_id}"
@@ -73,8 +77,14 @@ def run_marketbert(ctx: StageContext) -> StageRecord:
     repo_id = cfg.repo_id(cfg.marketbert.name)
     overrides = {**marketbert_overrides(cfg), "push_to_hub": True, "hub_model_id": repo_id}
     results = train_marketbert(
-        sequences, cfg.marketbert.preset, ctx.work_dir, overrides=overrides, dataset_repo_id=dataset_id
+        sequences,
+        cfg.marketbert.preset,
+        ctx.work_dir,
+        overrides=overrides,
+        dataset_repo_id=dataset_id,
+        callbacks=[_training_progress(ctx.progress)],
     )
+    ctx.progress.advance(1, "publishing")
     result = publish_marketbert(ctx.work_dir, repo_id, dataset_id=dataset_id, private=cfg.hub.private)
     return StageRecord(
         key="",
@@ -82,6 +92,24 @@ def run_marketbert(ctx: StageContext) -> StageRecord:
         repos=[repo_record(result)],
         metrics=_marketbert_headline(results),
     )
+
+
+def _training_progress(progress):
+    """A TrainerCallback that moves the stage's bar with the training steps (then evaluation)."""
+    from transformers import TrainerCallback
+
+    class TrainingProgress(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            progress.advance(1, "training")
+            progress.start(state.max_steps - state.global_step + 2, "training")
+
+        def on_step_end(self, args, state, control, **kwargs):
+            progress.advance(1)
+
+        def on_train_end(self, args, state, control, **kwargs):
+            progress.advance(0, "evaluating")
+
+    return TrainingProgress()
 
 
 def _marketbert_headline(results: dict) -> dict:
@@ -114,24 +142,31 @@ def run_twin(ctx: StageContext) -> StageRecord:
 
     cfg = ctx.config
     settings = twin_config(cfg)
+    ctx.progress.start(6, "publishing the labelled data")
     labels_repo = cfg.repo_id(cfg.twin.dataset_name)
     repos = [repo_record(publish_twin_dataset(labels_repo, private=cfg.hub.private))]
+    ctx.progress.advance(1)
     metrics, classifiers = {}, {}
     for label, name in (("green", cfg.twin.green_name), ("digital", cfg.twin.digital_name)):
         out = ctx.work_dir / label
+        ctx.progress.advance(0, f"training {label}")
         trained = train_twin(label, settings, out)
+        ctx.progress.advance(1, f"publishing {label}")
         published = publish_twin(out, cfg.repo_id(name), dataset_repo_id=labels_repo, private=cfg.hub.private)
+        ctx.progress.advance(1)
         repos.append(repo_record(published))
         metrics[f"{label}_f1"] = trained.metrics.get("f1")
         metrics[f"{label}_tfidf_f1"] = trained.baselines["tfidf_logreg"].get("f1")
         classifiers[label] = load_twin_classifier(out)
     dataset_id, dataset_commit = _dataset_repo(ctx)
+    ctx.progress.advance(0, "scoring every filing")
     filings = with_retries(
         lambda: load_dataset(dataset_id, "filings", revision=dataset_commit), what=f"Loading {dataset_id}"
     )
     with_retries(
         lambda: publish_twin_configs(filings, classifiers, dataset_id), what=f"Adding twin configs to {dataset_id}"
     )
+    ctx.progress.advance(1)
     return StageRecord(key="", outputs={"models": str(ctx.work_dir)}, repos=repos, metrics=metrics)
 
 
@@ -140,6 +175,7 @@ def run_space(ctx: StageContext) -> StageRecord:
     from explorer.publish import push_space
 
     cfg = ctx.config
+    ctx.progress.start(1, "publishing")
     space_id = cfg.repo_id(cfg.space.name)
     result = push_space(
         space_id,
@@ -149,6 +185,7 @@ def run_space(ctx: StageContext) -> StageRecord:
         dataset_repo=cfg.repo_id(cfg.dataset.name),
         private=cfg.hub.private,
     )
+    ctx.progress.advance(1)
     return StageRecord(key="", repos=[repo_record(result)])
 
 
@@ -169,7 +206,11 @@ def run_tag(ctx: StageContext) -> StageRecord:
         tag_revision(repo.repo_id, ctx.config.version, head, repo_type=repo.repo_type, api=api)
         return RepoRecord(repo.repo_id, repo.repo_type, repo.url, head, ctx.config.version)
 
-    records = [with_retries(lambda r=r: tag_head(r), what=f"Tagging {r.repo_id}") for r in seen.values()]
+    ctx.progress.start(len(seen), "tagging")
+    records = []
+    for repo in seen.values():
+        records.append(with_retries(lambda r=repo: tag_head(r), what=f"Tagging {repo.repo_id}"))
+        ctx.progress.advance(1)
     return StageRecord(key="", repos=records)
 
 

@@ -157,6 +157,7 @@ def train_marketbert(
     *,
     overrides: dict[str, Any] | None = None,
     dataset_repo_id: str | None = None,
+    callbacks: list | None = None,
 ) -> dict[str, Any]:
     """Train, evaluate and package MarketBERT; return the metrics (also in `<output_dir>/model/eval_results.json`).
 
@@ -167,6 +168,7 @@ def train_marketbert(
         output_dir: where `trainer/` (checkpoints) and `model/` (the release folder) go.
         overrides: settings applied over the config (e.g. `{"push_to_hub": True, "hub_model_id": "ORG/marketbert"}`).
         dataset_repo_id: the dataset's Hub repo, recorded for the model card.
+        callbacks: extra `transformers.TrainerCallback`s (e.g. a progress display).
     """
     started = time.monotonic()
     output_dir = Path(output_dir)
@@ -227,6 +229,7 @@ def train_marketbert(
         data_collator=collator,
         processing_class=tokenizer,
         packed_forward=market_args.packed_forward,
+        callbacks=callbacks,
     )
     # 8. Train (resuming when a checkpoint exists)
     checkpoint = find_checkpoint(training_args, market_args) if market_args.resume else None
@@ -256,6 +259,7 @@ def train_marketbert(
         "precision": "bf16 autocast" if training_args.bf16 else "fp16 autocast" if training_args.fp16 else "float32",
         "n_firms": len(train_split),
         "n_examples": len(train_encoded),
+        "hyperparameters": training_details(market_args, training_args, trainer.state.global_step),
     }
     results["model"] = {
         "size": market_args.model_size,
@@ -277,6 +281,40 @@ def train_marketbert(
     trainer.save_metrics("eval", {"perplexity": results["masked_lm"]["perplexity"]})
     logger.info("MarketBERT written to %s in %.0f s", model_dir, time.monotonic() - started)
     return results
+
+
+def training_details(
+    market_args: MarketBertArguments, training_args: TrainingArguments, steps: int
+) -> dict[str, Any]:
+    """What a reader needs to reproduce the run (the card's training-details table)."""
+    import platform
+
+    token, event, forecast = market_args.objective_weights
+    device = (
+        torch.cuda.get_device_name(0)
+        if training_args.device.type == "cuda"
+        else f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+    )
+    return {
+        "preset": market_args.model_size,
+        "max_length": market_args.max_length,
+        "steps": steps,
+        "epochs": training_args.num_train_epochs if training_args.max_steps <= 0 else None,
+        "global_batch": training_args.per_device_train_batch_size
+        * training_args.gradient_accumulation_steps
+        * max(1, training_args.world_size),
+        "objectives": f"token {token:g} / event {event:g} / forecast {forecast:g}",
+        "mlm_probability": market_args.mlm_probability,
+        "event_probability": market_args.event_probability,
+        "forecast_prefixes": market_args.forecast_prefixes,
+        "learning_rate": training_args.learning_rate,
+        "lr_scheduler": str(getattr(training_args.lr_scheduler_type, "value", training_args.lr_scheduler_type)),
+        "warmup": training_args.warmup_steps,
+        "weight_decay": training_args.weight_decay,
+        "optimizer": str(getattr(training_args.optim, "value", training_args.optim)),
+        "seed": training_args.seed,
+        "hardware": device,
+    }
 
 
 def _summary(values: list[float]) -> dict[str, float]:

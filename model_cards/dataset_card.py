@@ -16,13 +16,25 @@ import pyarrow.parquet as pq
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from hub_client.errors import CardValidationError
+from model_cards.citations import bibtex
 from nice_classification import NUM_NICE_CLASSES
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE = Path(__file__).parent / "templates" / "dataset_card.md"
 PLOT_PATH = "images/nice_class_frequency.png"
-REQUIRED_SECTIONS = ("## How to load", "## Dataset structure", "## Statistics", "## Provenance and processing")
+DATASET_CITATIONS = {  # source -> what the card cites: the builder, the classification, the registry
+    "euipo": ("marketbert_release", "nice", "euipo"),
+    "uspto-xml": ("marketbert_release", "nice", "uspto"),
+    "uspto-csv": ("marketbert_release", "nice", "uspto"),
+}
+REQUIRED_SECTIONS = (
+    "## How to load",
+    "## Dataset structure",
+    "## Statistics",
+    "## Provenance and processing",
+    "## Citation",
+)
 SOURCE_DESCRIPTIONS = {
     "synthetic": "synthetic data from `dataset_builder.synthetic` (no real filing)",
     "euipo": "EUIPO open data, EU trade mark XML (EM-TM-TradeMark-V3); reuse allowed with credit to the EUIPO",
@@ -174,6 +186,9 @@ def build_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None
         dropped_class_codes=report.dropped_class_codes,
         reason_descriptions=layout.reject_reasons,
         license_text=license_text,
+        citation=bibtex(
+            *DATASET_CITATIONS.get(report.source, ("marketbert_release", "nice")), version=layout.builder_version
+        ),
     )
     check_dataset_card(card, layout)
     return card

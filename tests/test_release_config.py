@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -106,3 +108,33 @@ def test_an_unreachable_hub_is_one_line_that_says_what_to_do(tmp_path):
         "error: Cannot reach the Hub at http://127.0.0.1:9 ([Errno 111] Connection refused): start the embedded one "
         "with `hub-release hub start` (and export the HF_ENDPOINT it prints), or set HF_ENDPOINT to a running Hub."
     ]
+
+
+def test_a_dry_run_starts_nothing_and_writes_nothing(tmp_path_factory):
+    """No HF_ENDPOINT, no Hub running: the dry run judges by the (absent) manifest, starts and writes nothing."""
+    tmp_path = tmp_path_factory.mktemp("work")
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_ENDPOINT", "HF_TOKEN")}
+    env["HF_HOME"] = str(tmp_path_factory.mktemp("hf-home"))
+    port = str(20000 + os.getpid() % 20000)  # a port no other test uses
+    result = subprocess.run(
+        [sys.executable, "-m", "hub_release.cli", "release", "--dry-run", "--json", "--set", f"hub.port={port}"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    stages = {s["stage"]: s["status"] for s in json.loads(result.stdout)["stages"]}
+    assert stages == dict.fromkeys(["dataset", "marketbert", "twin", "space", "tag"], "would run")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no .hub-data, no release-output, no log
+    running = [p.read_bytes() for p in Path("/proc").glob("[0-9]*/cmdline") if _readable(p)]
+    assert not [c for c in running if str(tmp_path).encode() in c and b"local_hub" in c]
+
+
+def _readable(path: Path) -> bool:
+    try:
+        path.read_bytes()
+    except OSError:  # the process ended meanwhile
+        return False
+    return True

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
-import os
 import sys
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hub_release.config import load_config
+from hub_release.console import ReleaseConsole
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 
@@ -26,26 +25,26 @@ def release(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would run; change nothing."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only warnings and the final summary."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Stream library logs and output (else: the log)."),
 ) -> None:
-    """Build and publish the dataset, train and publish the models and the Space, tag everything, summarise."""
+    """Build and publish the dataset, train and publish the models and the Space, tag everything, summarise.
+
+    The terminal shows one progress bar per stage, warnings to act on and the summary; everything else (library logs
+    and output) goes to `<output_dir>/release.log`, or to the terminal with --verbose. A dry run starts nothing and
+    writes nothing.
+    """
     cfg = load_config(config, overrides)
-    if quiet or as_json:
-        logging.getLogger().setLevel(logging.WARNING)
-        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
-    from hub_client.endpoint import connect  # before any Hugging Face import
+    terminal = ReleaseConsole(verbose=verbose, quiet=quiet or as_json, stream=sys.stdout)
+    capture = contextlib.nullcontext() if dry_run else terminal.capture(Path(cfg.output_dir))
+    with capture:
+        from hub_client.endpoint import connect  # before any Hugging Face import
 
-    # A dry run starts no Hub: it asks one that is already running, or judges by the manifest alone.
-    target = connect(Path(cfg.hub.data_dir), port=cfg.hub.port, user=cfg.org, start=not dry_run)
-    endpoint = target.endpoint if target else "(no Hub running: judged by the manifest alone)"
-    from hub_release.release import run_release
-    from hub_release.stages import STAGES, snippets
+        # A dry run starts no Hub: it asks one that is already running, or judges by the manifest alone.
+        target = connect(Path(cfg.hub.data_dir), port=cfg.hub.port, user=cfg.org, start=not dry_run)
+        endpoint = target.endpoint if target else "(no Hub running: judged by the manifest alone)"
+        from hub_release.release import run_release
+        from hub_release.stages import STAGES, snippets
 
-    def on_stage(stage, event: str) -> None:
-        if event == "start" and not (quiet or as_json):
-            console.rule(f"[bold]{stage.name}[/]: {stage.description}")
-
-    # Libraries print progress dicts to stdout (e.g. the Trainer's logs): keep stdout for the summary alone.
-    with contextlib.redirect_stdout(sys.stderr):
         summary = run_release(
             cfg,
             STAGES,
@@ -54,7 +53,7 @@ def release(
             skip=skip,
             dry_run=dry_run,
             check_hub=target is not None,
-            on_stage=on_stage,
+            reporter=None if dry_run else terminal,
         )
     rows = [
         {
@@ -68,6 +67,8 @@ def release(
     ]
     if as_json:
         payload = {"endpoint": summary.endpoint, "manifest": str(summary.manifest_path), "seconds": summary.seconds}
+        if target is not None and target.embedded:
+            payload["embedded_hub"] = {"endpoint": target.endpoint, "data_dir": str(target.data_dir), "running": True}
         print(json.dumps({**payload, "stages": rows}, indent=2))
         return
     table = Table(title=f"Release {cfg.version} on {summary.endpoint} ({summary.seconds:.0f} s)")
@@ -93,6 +94,15 @@ def release(
             )
             console.print(f"[bold]{row['stage']}[/]: {headline}")
     console.print(f"Manifest: {summary.manifest_path}")
+    if terminal.log_path:
+        console.print(f"Full log: {terminal.log_path}")
+    if target is not None and target.embedded and not as_json:
+        console.print(
+            f"The embedded Hub keeps serving {target.endpoint} in the background (data in {target.data_dir}); "
+            f"stop it with `hub-release hub stop --data-dir {target.data_dir}`.",
+            highlight=False,
+            soft_wrap=True,
+        )
     if not dry_run:
         console.print("\nTry it (in a fresh Python process):")
         env = f"export HF_ENDPOINT={summary.endpoint} HF_HUB_DISABLE_XET=1"
