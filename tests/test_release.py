@@ -112,6 +112,16 @@ def test_printed_snippets_run_in_a_fresh_process(finished_release, tmp_path):
     assert "DatasetDict" in run.stdout and "token_str" in run.stdout
 
 
+def test_the_terminal_shows_the_bars_the_summary_and_the_snippets_only(finished_release):
+    _, cwd, result = finished_release
+    shown = (result.stdout + result.stderr).splitlines()
+    assert len(shown) <= 60, "\n".join(shown)
+    assert "Full log: release-output/release.log" in result.stdout
+    log = (cwd / "release-output" / "release.log").read_text()
+    assert "Vocabulary:" in log and "Vocabulary:" not in result.stdout + result.stderr  # library logs: in the log
+    assert "keeps serving" not in result.stdout  # HF_ENDPOINT given: no embedded Hub was started
+
+
 def test_second_run_changes_nothing(hub, finished_release):
     org, cwd, _ = finished_release
     before = _commit_counts(hub.api, org)
