@@ -41,9 +41,35 @@ HISTORY_PLACEHOLDER = (
     "2015-04-01 | 9, 42 | computer software; cloud computing services\n"
     "2017-11-20 | 35 | advertising; retail services"
 )
-CLASS_COLUMNS = ["#", "class", "heading", "probability", "density", "filed before"]
+HISTORY_SYNTAX = (
+    "**One filing per line:** `DATE | NICE CLASSES | GOODS/SERVICES`, e.g.\n\n"
+    "`2015-04-01 | 9, 42 | computer software; cloud computing services`\n\n"
+    "Dates as YYYY-MM-DD (or YYYY-MM); classes 1 to 45; goods/services optional, terms separated by `;`. "
+    "An error names the line to fix."
+)
+TWIN_EXAMPLES = [  # a green, a digital and a neither description, in Nice wording
+    "Photovoltaic solar modules; wind turbines for generating electricity; batteries for storing renewable energy; "
+    "installation of solar energy systems",
+    "Downloadable computer software for data analytics; software as a service [SaaS]; cloud computing; "
+    "providing online platforms for artificial intelligence",
+    "Clothing, namely shirts, trousers and jackets; footwear; headwear; belts",
+]
+N_EXAMPLE_FIRMS = 4  # firms offered as one-click examples (the first is shown forecast on load)
+CLASS_COLUMNS = ["#", "class", "heading", "P(next)", "density", "filed before"]
+# Column widths that fit a 1,280 px window with both tables side by side, and a phone with the tables stacked.
+CLASS_WIDTHS = ["6%", "12%", "34%", "16%", "16%", "16%"]
+DENSITY_WIDTHS = ["6%", "12%", "46%", "18%", "18%"]
+ITEM_WIDTHS = ["10%", "68%", "22%"]
+# On a phone: smaller type and tighter cells, so every column of a stacked table fits the screen's width.
+PHONE_CSS = """
+@media (max-width: 640px) {
+  #classes-table .cell-wrap, #density-table .cell-wrap, #items-table .cell-wrap { padding: 3px 2px !important; }
+  #classes-table .cell-wrap *, #density-table .cell-wrap *, #items-table .cell-wrap *,
+  #classes-table th, #density-table th, #items-table th { font-size: 11px !important; }
+}
+"""
 DENSITY_COLUMNS = ["#", "class", "heading", "density", "filed before"]
-ITEM_COLUMNS = ["#", "item", "probability"]
+ITEM_COLUMNS = ["#", "item", "P(next)"]
 CHART_COLUMNS = ["class", "probability", "kind"]
 TOKEN_COLUMNS = ["class or item", "surprisal (nats)"]
 
@@ -199,8 +225,27 @@ def build_demo(
         except ValueError as err:
             raise gr.Error(str(err), print_exception=False) from err
 
+    example_names = list(explorer.examples)[:N_EXAMPLE_FIRMS]
+    example_histories = [explorer.example_history(name) for name in example_names]
+
+    def worked_example():
+        """On load: the first example firm's history, its actual next filing, and the forecast."""
+        if not example_histories:
+            return (
+                "",
+                "",
+                *[pd.DataFrame(columns=c) for c in (CHART_COLUMNS, CLASS_COLUMNS, DENSITY_COLUMNS)],
+                pd.DataFrame(columns=ITEM_COLUMNS),
+                "Type a filing history to get a forecast.",
+            )
+        history_text, candidate_text = example_histories[0]
+        tables = _forecast_tables(explorer.forecast([parse_history(history_text)], [10])[0])
+        note = f"Worked example: **{example_names[0]}** (a held-out test firm). " + tables[-1]
+        return (history_text, candidate_text, *tables[:-1], note)
+
     # -- layout ---------------------------------------------------------------------------------------------------
     with gr.Blocks(title="MarketBERT Explorer", analytics_enabled=False) as demo:
+        gr.HTML(f"<style>{PHONE_CSS}</style>", padding=False, elem_id="phone-css")
         gr.Markdown(
             "# MarketBERT Explorer\nA firm's trademark filings say which markets it is in. MarketBERT, a BERT "
             "trained from scratch on firms' filing timelines, forecasts the Nice classes and goods/services of a "
@@ -209,11 +254,19 @@ def build_demo(
         )
         with gr.Tab("Next products"):
             with gr.Row():
-                with gr.Column(scale=3):
+                with gr.Column(scale=3, min_width=320):
                     history = gr.Textbox(
                         label="Filing history", lines=8, placeholder=HISTORY_PLACEHOLDER, elem_id="history"
                     )
-                with gr.Column(scale=1):
+                    gr.Markdown(HISTORY_SYNTAX, elem_id="history-syntax")
+                    if example_histories:
+                        gr.Examples(
+                            examples=[[h] for h, _ in example_histories],
+                            example_labels=example_names,
+                            inputs=[history],
+                            label="Example firms (held-out test split): click one, then Predict",
+                        )
+                with gr.Column(scale=1, min_width=240):
                     example = gr.Dropdown(
                         choices=list(explorer.examples), value=None, label="Example firm (held-out test split)"
                     )
@@ -229,15 +282,29 @@ def build_demo(
                 label="P(class in the next filing)",
                 height=400,
             )
-            with gr.Row():
-                classes_table = gr.Dataframe(
-                    headers=CLASS_COLUMNS, label="MarketBERT: classes", wrap=True, elem_id="classes-table"
-                )
-                density_table = gr.Dataframe(
-                    headers=DENSITY_COLUMNS, label="Relatedness-density baseline", wrap=True, elem_id="density-table"
-                )
+            with gr.Row(equal_height=False):
+                with gr.Column(min_width=360):
+                    classes_table = gr.Dataframe(
+                        headers=CLASS_COLUMNS,
+                        label="MarketBERT: classes",
+                        wrap=True,
+                        column_widths=CLASS_WIDTHS,
+                        elem_id="classes-table",
+                    )
+                with gr.Column(min_width=360):
+                    density_table = gr.Dataframe(
+                        headers=DENSITY_COLUMNS,
+                        label="Relatedness-density baseline",
+                        wrap=True,
+                        column_widths=DENSITY_WIDTHS,
+                        elem_id="density-table",
+                    )
             items_table = gr.Dataframe(
-                headers=ITEM_COLUMNS, label="MarketBERT: goods/services items", elem_id="items-table"
+                headers=ITEM_COLUMNS,
+                label="MarketBERT: goods/services items",
+                wrap=True,
+                column_widths=ITEM_WIDTHS,
+                elem_id="items-table",
             )
             gr.Markdown("### Surprisal of a candidate next filing")
             with gr.Row():
@@ -251,7 +318,18 @@ def build_demo(
             )
         with gr.Tab("Twin transition"):
             gr.Markdown("Probability that a goods/services description is **green** and/or **digital**.")
-            text = gr.Textbox(label="Goods/services", lines=3, placeholder="solar panels; energy storage software")
+            text = gr.Textbox(
+                label="Goods/services",
+                lines=3,
+                placeholder="solar panels; energy storage software",
+                elem_id="twin-text",
+            )
+            gr.Examples(
+                examples=[[t] for t in TWIN_EXAMPLES],
+                example_labels=["green", "digital", "neither"],
+                inputs=[text],
+                label="Examples",
+            )
             classify = gr.Button("Classify", variant="primary")
             with gr.Row():
                 green = gr.Number(label="P(green)", precision=4)
@@ -271,5 +349,11 @@ def build_demo(
         )
         classify.click(twin_transition, [text], [green, digital, twin_note], api_name="twin_transition", **batched)
         example.change(example_firm, [example], [history, candidate], api_name="example_firm")
+        demo.load(
+            worked_example,
+            None,
+            [history, candidate, chart, classes_table, density_table, items_table, status],
+            api_name=False,
+        )
     demo.queue(default_concurrency_limit=4, max_size=512)
     return demo

@@ -29,7 +29,7 @@ from explorer.history import format_filing, parse_filing, parse_history  # noqa:
 from explorer.inference import Explorer, class_relatedness  # noqa: E402
 from explorer.publish import push_space  # noqa: E402
 from explorer.runner import SpaceRunError, download_space  # noqa: E402
-from explorer.ui import build_demo  # noqa: E402
+from explorer.ui import TWIN_EXAMPLES, build_demo  # noqa: E402
 from marketbert import baselines  # noqa: E402
 from marketbert.surprisal import filing_surprisal  # noqa: E402
 from tests.helpers.toy_release import publish_toy_release  # noqa: E402
@@ -281,6 +281,7 @@ def test_browser_enters_a_history_and_reads_the_forecast(app_url, explorer):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1400})
             page.goto(app_url, wait_until="domcontentloaded")
+            page.locator("#status").get_by_text("Worked example").wait_for(timeout=30_000)  # the on-load forecast
             page.locator("#history textarea").fill(HISTORIES[0])
             page.locator("#predict").click()
             status = page.locator("#status")
@@ -293,6 +294,7 @@ def test_browser_enters_a_history_and_reads_the_forecast(app_url, explorer):
             page.locator("#predict").click()
             page.get_by_text("unknown Nice class 46").first.wait_for(timeout=10_000)
             page.reload(wait_until="domcontentloaded")  # a fresh page for the screenshot, no error toast
+            page.locator("#status").get_by_text("Worked example").wait_for(timeout=30_000)
             page.locator("#history textarea").fill(HISTORIES[0])
             page.locator("#predict").click()
             status.get_by_text("Most likely class").wait_for(timeout=30_000)
@@ -306,6 +308,70 @@ def test_browser_enters_a_history_and_reads_the_forecast(app_url, explorer):
         finally:
             browser.close()
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+# Every visible header and body cell of a table lies inside the table's viewport, and nothing scrolls sideways.
+CLIPPED_CELLS = """id => {
+    const table = document.querySelector(id);
+    const viewport = table.querySelector('.virtual-table-viewport') || table;
+    const right = viewport.getBoundingClientRect().right + 1;
+    const cells = Array.from(table.querySelectorAll('th, .body-cell')).filter(c => !c.closest('.sizing-body'));
+    const clipped = cells.filter(c => c.getBoundingClientRect().width > 0 && c.getBoundingClientRect().right > right);
+    return {cells: cells.length, clipped: clipped.map(c => c.innerText.trim()),
+            scrolls: viewport.scrollWidth > viewport.clientWidth + 1};
+}"""
+
+
+@pytest.mark.parametrize(("width", "name"), [(1280, "space-on-load-1280.png"), (390, "space-on-load-phone.png")])
+def test_the_space_opens_with_a_worked_example_that_fits_the_screen(app_url, explorer, width, name):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (/usr/bin/chromium): run `apt-get install -y chromium`")
+    from playwright.sync_api import sync_playwright
+
+    first = next(iter(explorer.examples))
+    history, _ = explorer.example_history(first)
+    [expected] = explorer.forecast([parse_history(history)], top_k=10)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 1400})
+            page.goto(app_url, wait_until="domcontentloaded")  # nothing typed, nothing clicked
+            status = page.locator("#status")
+            status.get_by_text("Worked example").wait_for(timeout=30_000)
+            assert first in status.inner_text() and expected.classes[0].heading in status.inner_text()
+            assert page.locator("#history textarea").input_value() == history
+            table = page.locator("#classes-table")
+            table.get_by_text(expected.classes[1].heading).filter(visible=True).first.wait_for(timeout=10_000)
+            page.get_by_text("One filing per line").first.wait_for()  # the syntax, next to the box
+            page.wait_for_timeout(500)  # let the chart finish drawing
+            for table_id in ("#classes-table", "#density-table", "#items-table"):
+                fit = page.evaluate(CLIPPED_CELLS, table_id)
+                assert fit["cells"] > 0 and fit["clipped"] == [] and not fit["scrolls"], (width, table_id, fit)
+            (REPO_ROOT / "test-artifacts").mkdir(exist_ok=True)
+            page.screenshot(path=str(REPO_ROOT / "test-artifacts" / name), full_page=True)
+        finally:
+            browser.close()
+
+
+def test_the_twin_tab_offers_a_green_a_digital_and_a_neither_example(app_url):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (/usr/bin/chromium): run `apt-get install -y chromium`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.get_by_role("tab", name="Twin transition").click()
+            for label, example in zip(("green", "digital", "neither"), TWIN_EXAMPLES, strict=True):
+                page.get_by_role("button", name=label, exact=True).first.click()
+                page.wait_for_function(
+                    "text => document.querySelector('#twin-text textarea').value === text", arg=example
+                )
+                assert page.locator("#twin-text textarea").input_value() in TWIN_EXAMPLES
+        finally:
+            browser.close()
 
 
 # -- publishing and running the Space as hosted --------------------------------------------------------------------
