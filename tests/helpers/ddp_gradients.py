@@ -16,22 +16,13 @@ from pathlib import Path
 import torch
 from transformers import TrainingArguments
 
-from marketbert.config import MarketBertArguments
-from marketbert.data import FirmEncoder, MarketBertCollator, encode_split
 from marketbert.packed import packed_masked_lm_loss
-from marketbert.tokenizer import build_tokenizer, build_vocabulary
-from marketbert.train import MarketBertTrainer, build_model
-from tests.helpers.toy_data import make_toy_sequences
+from marketbert.train import MarketBertTrainer
+from tests.helpers.toy_batch import toy_batch_and_model
 
 
 def main(out: Path) -> None:
-    data = make_toy_sequences(12, 4, seed=5)["train"]
-    vocab = build_vocabulary(data)
-    tokenizer = build_tokenizer(vocab, model_max_length=64)
-    encoded = encode_split(data, FirmEncoder(tokenizer, vocab, 64))
-    batch = MarketBertCollator(tokenizer, seed=0)([encoded[i] for i in range(len(encoded))])
-    torch.manual_seed(0)
-    model = build_model(MarketBertArguments(model_size="tiny", max_length=64), len(tokenizer), 0)
+    batch, model = toy_batch_and_model()
     for module in model.modules():  # no dropout: the gradients are deterministic
         if isinstance(module, torch.nn.Dropout):
             module.p = 0.0
