@@ -4,6 +4,10 @@ Run it::
 
     hub-release marketbert train --config small --dataset ORG/firm-trademark-sequences --output-dir runs/marketbert
     python -m marketbert.train --config marketbert/configs/tiny.yaml --dataset DIR --output-dir /tmp/mb
+    torchrun --nproc_per_node 8 -m hub_release.cli marketbert train --preset base   # or accelerate launch
+
+Under a launcher every process runs this function: the global batch stays the configured one, only rank 0 writes,
+pushes and evaluates, and every process returns rank 0's results (`marketbert.distributed`, README "Scaling out").
 
 What it writes under `output_dir`:
 
