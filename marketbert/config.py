@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 from transformers import HfArgumentParser, TrainingArguments
 
+from marketbert.distributed import per_process_batch
+
 CONFIG_DIR = Path(__file__).parent / "configs"
 
 # BertConfig overrides per size. `max_position_embeddings` is also the default sequence budget per firm.
@@ -54,6 +56,13 @@ class MarketBertArguments:
     )
     forecast_prefixes: bool = field(
         default=True, metadata={"help": "Forecast a random filing from the ones before it, not only the last."}
+    )
+    keep_global_batch: bool = field(
+        default=True,
+        metadata={
+            "help": "On N processes (torchrun, accelerate launch), give each 1/N of per_device_train_batch_size, so "
+            "the global batch stays the configured one."
+        },
     )
     packed_forward: bool = field(
         default=True,
@@ -140,6 +149,7 @@ def load_config(
     data["output_dir"] = str(Path(output_dir) / "trainer")
     data.setdefault("remove_unused_columns", False)  # the collator needs `event_index`
     data.setdefault("report_to", "none")
+    data.setdefault("ddp_find_unused_parameters", False)  # every parameter gets a gradient: skip DDP's graph walk
     if "bf16" not in data:  # bf16 autocast where the hardware runs it natively, unless the config says otherwise
         data["bf16"] = native_bf16(on_cpu=bool(data.get("use_cpu")))
     parser = HfArgumentParser((MarketBertArguments, TrainingArguments))
@@ -149,12 +159,17 @@ def load_config(
         raise ValueError(f"Invalid MarketBERT config ({source}): {err}") from err
     if training_args.remove_unused_columns:
         raise ValueError("remove_unused_columns must be false: the collator reads the `event_index` column.")
+    if market_args.keep_global_batch and training_args.world_size > 1:  # joins the launcher's process group
+        batch = training_args.per_device_train_batch_size
+        training_args.per_device_train_batch_size = per_process_batch(batch, training_args.world_size)
     return market_args, training_args
 
 
 def resolved_config(market_args: MarketBertArguments, training_args: TrainingArguments) -> dict[str, Any]:
     """The settings that differ from the defaults, for saving next to the model."""
+    processes = training_args.world_size  # before building the defaults below, which reset accelerate's state
     defaults = TrainingArguments(output_dir=training_args.output_dir, report_to="none").to_dict()
     trained = {k: v for k, v in training_args.to_dict().items() if defaults.get(k) != v and "token" not in k}
     trained.pop("output_dir", None)
-    return {**asdict(market_args), **trained}
+    batch = training_args.per_device_train_batch_size * processes * training_args.gradient_accumulation_steps
+    return {**asdict(market_args), **trained, "world_size": processes, "global_train_batch_size": batch}

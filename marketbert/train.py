@@ -4,6 +4,10 @@ Run it::
 
     hub-release marketbert train --config small --dataset ORG/firm-trademark-sequences --output-dir runs/marketbert
     python -m marketbert.train --config marketbert/configs/tiny.yaml --dataset DIR --output-dir /tmp/mb
+    torchrun --nproc_per_node 8 -m hub_release.cli marketbert train --preset base   # or accelerate launch
+
+Under a launcher every process runs this function: the global batch stays the configured one, only rank 0 writes,
+pushes and evaluates, and every process returns rank 0's results (`marketbert.distributed`, README "Scaling out").
 
 What it writes under `output_dir`:
 
@@ -31,6 +35,7 @@ from transformers.trainer_utils import HubStrategy, get_last_checkpoint
 from dataset_builder.schema import SEQUENCES_FEATURES
 from marketbert.config import MODEL_PRESETS, MarketBertArguments, load_config, resolved_config
 from marketbert.data import FirmEncoder, MarketBertCollator, encode_split
+from marketbert.distributed import broadcast_from_main, forward_replaced
 from marketbert.embedding_map import plot_class_embeddings
 from marketbert.evaluation import evaluate_marketbert, masked_lm_metrics
 from marketbert.packed import masked_positions_loss, packed_masked_lm_loss
@@ -92,9 +97,11 @@ def masked_lm_loss(model: BertForMaskedLM, inputs: dict[str, torch.Tensor]) -> t
 class MarketBertTrainer(Trainer):
     """The stock Trainer with a faster training loss, equal to the model's own (a per-batch mean).
 
-    On a CPU `packed_masked_lm_loss` (real tokens only, fast dropout masks) unless `packed_forward=False`;
-    elsewhere `masked_lm_loss` (the stock encoder, whose SDPA attention has fused dropout kernels there). Mixed
-    precision: accelerate wraps the model's `forward()` in autocast, which neither loss calls, so it is applied here.
+    On a CPU `packed_masked_lm_loss` (real tokens only, fast dropout masks) unless `packed_forward=False` or FSDP
+    shards the layers (the packed loss reads their weights directly); elsewhere `masked_lm_loss` (the stock encoder,
+    whose SDPA attention has fused dropout kernels there). Under DDP/FSDP the loss runs inside the wrapper's
+    `forward()` call, so gradients are synchronised as for the stock forward. Mixed precision: accelerate wraps the
+    model's `forward()` in autocast, which neither loss calls, so it is applied here.
     """
 
     loss_is_scaled_for_ga = False
@@ -104,13 +111,17 @@ class MarketBertTrainer(Trainer):
         self.packed_forward = packed_forward
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        if return_outputs or not isinstance(model, BertForMaskedLM):  # wrapped models take the stock path
+        inner = self.accelerator.unwrap_model(model)
+        if return_outputs or not isinstance(inner, BertForMaskedLM):  # other models take the stock path
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         half = torch.bfloat16 if self.args.bf16 else torch.float16
-        packed = self.packed_forward and model.device.type == "cpu"
+        packed = self.packed_forward and inner.device.type == "cpu" and not self.is_fsdp_enabled
         loss_fn = packed_masked_lm_loss if packed else masked_lm_loss
-        with torch.autocast(model.device.type, dtype=half, enabled=self.args.bf16 or self.args.fp16):
-            return loss_fn(model, inputs)
+        with torch.autocast(inner.device.type, dtype=half, enabled=self.args.bf16 or self.args.fp16):
+            if model is inner:
+                return loss_fn(inner, inputs)
+            with forward_replaced(inner, lambda **batch: loss_fn(inner, batch)):
+                return model(**inputs)  # DDP/FSDP hooks around the same loss
 
 
 def _prepare_hub_checkpoints(training_args: TrainingArguments, market_args: MarketBertArguments) -> None:
@@ -119,10 +130,12 @@ def _prepare_hub_checkpoints(training_args: TrainingArguments, market_args: Mark
 
     if not training_args.hub_model_id:
         raise ValueError("push_to_hub needs hub_model_id (e.g. 'ORG/marketbert') to know where checkpoints go.")
-    api = HfApi(token=training_args.hub_token)
-    repo_id = api.create_repo(training_args.hub_model_id, exist_ok=True).repo_id
-    api.create_branch(repo_id, branch=market_args.checkpoint_branch, exist_ok=True)
-    training_args.hub_model_id = repo_id
+    repo_id = None
+    if training_args.process_index == 0:  # the other processes only need the resolved repo id
+        api = HfApi(token=training_args.hub_token)
+        repo_id = api.create_repo(training_args.hub_model_id, exist_ok=True).repo_id
+        api.create_branch(repo_id, branch=market_args.checkpoint_branch, exist_ok=True)
+    training_args.hub_model_id = broadcast_from_main(repo_id)
     training_args.hub_revision = market_args.checkpoint_branch
     if training_args.hub_strategy not in (HubStrategy.CHECKPOINT, HubStrategy.ALL_CHECKPOINTS):
         training_args.hub_strategy = HubStrategy.CHECKPOINT  # push last-checkpoint/ too, so training can resume
@@ -182,7 +195,8 @@ def train_marketbert(
         dataset = market_args.dataset
     if isinstance(dataset, str | Path):
         dataset_repo_id = dataset_repo_id or (str(dataset) if not Path(dataset).exists() else None)
-        dataset = load_sequences(dataset, market_args.dataset_revision)
+        with training_args.main_process_first(desc="Loading the dataset"):  # one download per machine
+            dataset = load_sequences(dataset, market_args.dataset_revision)
     _check_dataset(dataset)
     train_split = dataset["train"]
     if market_args.max_train_firms:
@@ -196,8 +210,10 @@ def train_marketbert(
     )
     tokenizer = build_tokenizer(vocab, model_max_length=market_args.max_length)
     model_dir = output_dir / "model"
-    model_dir.mkdir(parents=True, exist_ok=True)
-    tokenizer.save_pretrained(model_dir)
+    main = training_args.process_index == 0  # only rank 0 writes, pushes and evaluates
+    if main:
+        model_dir.mkdir(parents=True, exist_ok=True)
+        tokenizer.save_pretrained(model_dir)
     logger.info(
         "Vocabulary: %d tokens (%d items, years %d-%d)",
         len(tokenizer),
@@ -210,7 +226,8 @@ def train_marketbert(
     logger.info("BertForMaskedLM %s: %.1fM parameters", market_args.model_size, model.num_parameters() / 1e6)
     # 5. Preprocessing: one firm per example, left-truncated
     encoder = FirmEncoder(tokenizer, vocab, market_args.max_length)
-    train_encoded = encode_split(train_split, encoder, desc="Encoding train")
+    with training_args.main_process_first(desc="Encoding train"):
+        train_encoded = encode_split(train_split, encoder, desc="Encoding train")
     # 6. Collator mixing token, event and forecast masking
     collator = MarketBertCollator(
         tokenizer,
@@ -231,14 +248,20 @@ def train_marketbert(
         packed_forward=market_args.packed_forward,
         callbacks=callbacks,
     )
-    # 8. Train (resuming when a checkpoint exists)
-    checkpoint = find_checkpoint(training_args, market_args) if market_args.resume else None
+    if training_args.world_size > 1:  # the processes' shares of a batch get their own masks and dropout
+        set_seed(training_args.seed + training_args.process_index)
+    # 8. Train (resuming when a checkpoint exists; with several processes on one machine, one download)
+    with training_args.main_process_first(local=True, desc="Finding the checkpoint"):
+        checkpoint = find_checkpoint(training_args, market_args) if market_args.resume else None
     train_result = trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_metrics("train", train_result.metrics)
     trainer.save_state()
     if training_args.push_to_hub:
         trainer.push_to_hub(commit_message="End of training", blocking=True)
-    trainer.model.save_pretrained(model_dir)  # safetensors
+    state_dict = trainer.accelerator.get_state_dict(trainer.model_wrapped)  # every process: FSDP gathers shards
+    if not main:
+        return broadcast_from_main(None)  # wait for rank 0's evaluation
+    trainer.model.save_pretrained(model_dir, state_dict=state_dict)  # safetensors
     # Evaluate what is published: the saved weights, without the mixed-precision wrapper training put on forward().
     trained = BertForMaskedLM.from_pretrained(model_dir).to(training_args.device)
     tokenizer.save_pretrained(model_dir)
@@ -280,7 +303,7 @@ def train_marketbert(
     (model_dir / EVAL_RESULTS).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     trainer.save_metrics("eval", {"perplexity": results["masked_lm"]["perplexity"]})
     logger.info("MarketBERT written to %s in %.0f s", model_dir, time.monotonic() - started)
-    return results
+    return broadcast_from_main(results)
 
 
 def training_details(

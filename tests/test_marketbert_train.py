@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from hub_release.cli import app
 from marketbert.config import MarketBertArguments
-from marketbert.data import FirmEncoder, MarketBertCollator, encode_split
 from marketbert.packed import FastDropout, packed_masked_lm_loss
 from marketbert.publish import publish_marketbert, publish_next_filing_metric
-from marketbert.tokenizer import NICE_TOKENS, build_tokenizer, build_vocabulary
+from marketbert.tokenizer import NICE_TOKENS
 from marketbert.train import build_model, masked_lm_loss, train_marketbert
+from tests.helpers.toy_batch import toy_batch_and_model
 from tests.helpers.toy_data import make_toy_sequences
 
 pytestmark = pytest.mark.slow
@@ -191,16 +191,11 @@ def test_next_filing_metric_loads_from_the_hub(hub, tmp_path):
     assert metric.compute(predictions=[[0.1, 0.7, 0.2]], references=[[0, 0, 1]], ks=[1, 2])["mrr"] == 0.5
 
 
-@pytest.fixture()
-def toy_batch_and_model():
+@pytest.fixture(name="toy_batch_and_model")
+def toy_batch_and_model_fixture():
     """A masked batch of toy firms and a freshly initialised tiny MarketBERT in eval mode (no dropout)."""
-    data = make_toy_sequences(12, 4, seed=5)["train"]
-    vocab = build_vocabulary(data)
-    tokenizer = build_tokenizer(vocab, model_max_length=64)
-    encoded = encode_split(data, FirmEncoder(tokenizer, vocab, 64))
-    batch = MarketBertCollator(tokenizer, seed=0)([encoded[i] for i in range(len(encoded))])
-    torch.manual_seed(0)
-    return batch, build_model(MarketBertArguments(model_size="tiny", max_length=64), len(tokenizer), 0).eval()
+    batch, model = toy_batch_and_model()
+    return batch, model.eval()
 
 
 @pytest.mark.parametrize("loss_fn", [masked_lm_loss, packed_masked_lm_loss])
@@ -244,3 +239,21 @@ def test_trainer_loss_runs_under_the_configured_mixed_precision(tmp_path, toy_ba
     stock_encoder = MarketBertTrainer(model=model, args=args, packed_forward=False).compute_loss(model, batch)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         assert stock_encoder.item() == masked_lm_loss(model, batch).item()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU on this machine (bench/gpu_check.sh runs it)")
+def test_gpu_training_loss_and_gradients_equal_the_cpu_ones(toy_batch_and_model):
+    """The training loss on the GPU (stock encoder, SDPA) equals the CPU's packed one, and so do the gradients."""
+    batch, model = toy_batch_and_model
+    cpu_loss = packed_masked_lm_loss(model, batch)
+    cpu_loss.backward()
+    cpu_grads = [p.grad.clone() for p in model.parameters()]
+    gpu = build_model(MarketBertArguments(model_size="tiny", max_length=64), model.config.vocab_size, 0)
+    gpu.load_state_dict(model.state_dict())
+    gpu.config._attn_implementation = "sdpa"
+    gpu = gpu.cuda().eval()
+    gpu_loss = masked_lm_loss(gpu, {k: v.cuda() for k, v in batch.items()})
+    gpu_loss.backward()
+    torch.testing.assert_close(gpu_loss.cpu(), cpu_loss, rtol=1e-4, atol=1e-5)
+    for p, g in zip(gpu.parameters(), cpu_grads, strict=True):
+        torch.testing.assert_close(p.grad.cpu(), g, rtol=1e-3, atol=1e-5)

@@ -125,3 +125,12 @@ def test_each_distinct_text_is_scored_once(filings):
     scores = score_filings(twice, models)
     assert len(models["green"].seen) == len(set(models["green"].seen)) == 4
     assert scores["green_prob"] == pytest.approx([0.9, 0.2, 0.2, None, 0.9] * 2)
+
+
+def test_scoring_in_two_processes_gives_the_same_rows(filings):
+    """`num_proc=2` splits the distinct texts over two worker processes (datasets.map); the rows are the same."""
+    models = {"green": KeywordModel("green"), "digital": KeywordModel("digital")}
+    alone = score_filings(filings, models, batch_size=2, num_proc=1)
+    split = score_filings(filings, models, batch_size=2, num_proc=2)
+    assert split.to_list() == alone.to_list()
+    assert split["digital_prob"] == pytest.approx([0.9, 0.2, 0.9, None, 0.2])

@@ -7,7 +7,8 @@ Input is the `filings` config of `dataset_builder.schema` (one row per firm and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -52,7 +53,13 @@ class ProbabilityModel(Protocol):
     def predict_proba(self, texts: list[str], batch_size: int = 32) -> np.ndarray: ...
 
 
-def score_filings(filings: Dataset, classifiers: Mapping[str, ProbabilityModel], *, batch_size: int = 256) -> Dataset:
+def score_filings(
+    filings: Dataset,
+    classifiers: Mapping[str, ProbabilityModel],
+    *,
+    batch_size: int = 256,
+    num_proc: int | None = None,
+) -> Dataset:
     """Green/digital probabilities for every filing (`twin_scores` rows, in the order of `filings`).
 
     Args:
@@ -60,6 +67,8 @@ def score_filings(filings: Dataset, classifiers: Mapping[str, ProbabilityModel],
             `goods_services`).
         classifiers: `{"green": clf, "digital": clf}`, each with `predict_proba(texts)` (e.g. `load_twin_classifier`).
         batch_size: texts per `predict_proba` call.
+        num_proc: worker processes (`datasets.map(num_proc=...)`, each with its share of the CPU threads); None:
+            one per CPU core when the classifiers run on the CPU, 1: in this process.
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in filings.column_names]
     if missing:
@@ -78,16 +87,12 @@ def score_filings(filings: Dataset, classifiers: Mapping[str, ProbabilityModel],
     # Each distinct text is encoded once (filings with several owners, repeated specifications).
     unique = list(dict.fromkeys(texts[i] for i in scored_idx))
     position = {text: k for k, text in enumerate(unique)}
+    unique_probs = score_texts(unique, classifiers, batch_size=batch_size, num_proc=num_proc)
     columns = {}
     for label in LABELS:
         probs = np.full(len(texts), np.nan, dtype=np.float32)
         if label in classifiers:
-            unique_probs = np.empty(len(unique), dtype=np.float32)
-            for start in tqdm(range(0, len(unique), batch_size), desc=f"scoring {label}", unit="batch"):
-                unique_probs[start : start + batch_size] = classifiers[label].predict_proba(
-                    unique[start : start + batch_size]
-                )[:, 1]
-            probs[scored_idx] = unique_probs[[position[texts[i]] for i in scored_idx]]
+            probs[scored_idx] = unique_probs[label][[position[texts[i]] for i in scored_idx]]
         columns[f"{label}_prob"] = [None if np.isnan(p) else float(p) for p in probs]
     return Dataset.from_dict(
         {
@@ -98,6 +103,64 @@ def score_filings(filings: Dataset, classifiers: Mapping[str, ProbabilityModel],
         },
         features=SCORE_FEATURES,
     )
+
+
+def score_texts(
+    texts: Sequence[str],
+    classifiers: Mapping[str, ProbabilityModel],
+    *,
+    batch_size: int = 256,
+    num_proc: int | None = None,
+) -> dict[str, np.ndarray]:
+    """Each classifier's probability of its label for every text, `{label: float32 array}`, in `texts` order.
+
+    With more than one process the texts are split into contiguous shards by `datasets.map(num_proc=...)` (its
+    progress bar counts texts); the classifiers must then be on the CPU (a forked process cannot use a GPU its parent
+    initialised): on GPUs, score in one process per GPU.
+    """
+    on_cpu = all(_device_type(clf) == "cpu" for clf in classifiers.values())
+    cores = os.cpu_count() or 1
+    workers = min(num_proc or (cores if on_cpu else 1), -(-len(texts) // batch_size))
+    if workers > 1 and not on_cpu:
+        logger.warning("Scoring in one process: the classifiers are on a GPU (num_proc=%d asked).", workers)
+        workers = 1
+    if workers <= 1:
+        return {
+            label: np.concatenate(
+                [
+                    clf.predict_proba(list(texts[start : start + batch_size]))[:, 1].astype(np.float32)
+                    for start in tqdm(range(0, len(texts), batch_size), desc=f"scoring {label}", unit="batch")
+                ]
+                or [np.empty(0, dtype=np.float32)]
+            )
+            for label, clf in classifiers.items()
+        }
+    table = Dataset.from_dict({"text": list(texts)})
+    scored = table.map(
+        _score_batch,
+        batched=True,
+        batch_size=batch_size,
+        num_proc=workers,
+        input_columns="text",
+        remove_columns="text",
+        fn_kwargs={"classifiers": dict(classifiers), "threads": max(1, cores // workers), "parent": os.getpid()},
+        new_fingerprint=f"twin-scores-{os.getpid()}-{id(texts)}",  # the models are not hashed: nothing is reused
+        desc=f"scoring ({workers} processes)",
+    )
+    return {label: np.asarray(scored[f"{label}_prob"], dtype=np.float32) for label in classifiers}
+
+
+def _score_batch(texts: list[str], classifiers: Mapping[str, ProbabilityModel], threads: int, parent: int) -> dict:
+    if os.getpid() != parent:  # a worker: its share of the cores
+        import torch
+
+        torch.set_num_threads(threads)
+    return {f"{label}_prob": clf.predict_proba(texts)[:, 1].astype(np.float32) for label, clf in classifiers.items()}
+
+
+def _device_type(classifier: ProbabilityModel) -> str:
+    body = getattr(classifier, "body", None)
+    return getattr(getattr(body, "device", None), "type", "cpu")
 
 
 def firm_trajectories(scores: Dataset, *, threshold: float = 0.5) -> Dataset:
@@ -135,14 +198,16 @@ def publish_twin_configs(
     repo_id: str,
     *,
     threshold: float = 0.5,
+    num_proc: int | None = None,
     commit_message: str = "Add TwinTransition scores and firm trajectories",
 ) -> dict[str, DatasetDict]:
     """Score every split of `filings` and push the `twin_scores` and `twin_trajectories` configs to `repo_id`.
 
     Uses `datasets.DatasetDict.push_to_hub(config_name=...)`, which adds each config to the dataset card's
-    `configs` without touching the other configs. Returns the two pushed `DatasetDict`s.
+    `configs` without touching the other configs. Returns the two pushed `DatasetDict`s. `num_proc`: as in
+    `score_filings`.
     """
-    scores = DatasetDict({split: score_filings(ds, classifiers) for split, ds in filings.items()})
+    scores = DatasetDict({split: score_filings(ds, classifiers, num_proc=num_proc) for split, ds in filings.items()})
     trajectories = DatasetDict({split: firm_trajectories(ds, threshold=threshold) for split, ds in scores.items()})
     scores.push_to_hub(repo_id, config_name=SCORES_CONFIG, commit_message=commit_message)
     trajectories.push_to_hub(repo_id, config_name=TRAJECTORIES_CONFIG, commit_message=commit_message)

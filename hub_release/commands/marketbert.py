@@ -23,12 +23,16 @@ def train(
         [], "--set", help="Release config override, e.g. --set marketbert.train.num_train_epochs=2."
     ),
 ) -> None:
-    """Train MarketBERT from scratch, evaluate it on the test firms and write the release folder."""
+    """Train MarketBERT from scratch, evaluate it on the test firms and write the release folder.
+
+    Runs unchanged under `torchrun` / `accelerate launch` (data parallel; README "Scaling out").
+    """
     cfg = release_config(config, [*overrides, *([f"marketbert.preset={preset}"] if preset else [])])
     from hub_client.client_env import configure_client_env
 
     configure_client_env()
     from hub_release.stages import marketbert_overrides
+    from marketbert.distributed import is_main_process
     from marketbert.train import train_marketbert
 
     settings = marketbert_overrides(cfg)
@@ -36,6 +40,8 @@ def train(
         settings.update(push_to_hub=True, hub_model_id=push_to)
     dataset = given_or(dataset, cfg.repo_id(cfg.dataset.name))
     results = train_marketbert(dataset, cfg.marketbert.preset, output_dir, overrides=settings)
+    if not is_main_process():  # under torchrun / accelerate launch, rank 0 reports
+        return
     best = results["next_filing"]["classes"]["all"]["marketbert"]
     typer.echo(
         f"trained: perplexity {results['masked_lm']['perplexity']:.2f}, next-filing recall@5 {best['recall@5']:.3f}, "

@@ -139,6 +139,7 @@ def score(
     green: str = typer.Option(..., help="Green classifier: folder or Hub repo id."),
     digital: str = typer.Option(..., help="Digital classifier: folder or Hub repo id."),
     threshold: float = typer.Option(0.5, help="Probability from which a filing counts as green/digital."),
+    num_proc: int = typer.Option(None, help="Worker processes on a CPU [default: one per core]; 1: this process."),
 ) -> None:
     """Score every filing and push the `twin_scores` and `twin_trajectories` configs to DATASET."""
     configure_client_env()
@@ -149,6 +150,6 @@ def score(
 
     filings = load_dataset(dataset, "filings")
     classifiers = {"green": load_twin_classifier(green), "digital": load_twin_classifier(digital)}
-    pushed = publish_twin_configs(filings, classifiers, dataset, threshold=threshold)
+    pushed = publish_twin_configs(filings, classifiers, dataset, threshold=threshold, num_proc=num_proc)
     rows = {name: sum(len(split) for split in dd.values()) for name, dd in pushed.items()}
     typer.echo(f"{dataset}: " + ", ".join(f"{name} {n} rows" for name, n in rows.items()))
