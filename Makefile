@@ -6,11 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install browser release test lint
 
+# Quiet: pip's output goes to $(VENV)/install.log, shown only when the install fails.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	@echo "Installing into $(VENV) (log: $(VENV)/install.log) ..."
+	@$(PYTHON) -m venv $(VENV)
+	@{ $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[dev]'; } \
+		> $(VENV)/install.log 2>&1 || { tail -n 40 $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 install: $(STAMP)
 
@@ -22,7 +24,7 @@ browser:
 	fi
 
 release: install
-	$(BIN)/hub-release release $(ARGS)
+	@$(BIN)/hub-release release $(ARGS)
 
 test: install browser
 	$(BIN)/ruff check .
