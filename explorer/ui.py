@@ -97,6 +97,11 @@ def _run_batch(requests: Sequence[tuple], parse: Callable, compute: Callable, on
     return [on_error(e) if e is not None else next(computed) for e in errors]
 
 
+def _table(headers: list[str], widths: list[str], label: str, elem_id: str) -> gr.Dataframe:
+    """A result table whose columns wrap within the screen's width."""
+    return gr.Dataframe(headers=headers, label=label, wrap=True, column_widths=widths, elem_id=elem_id)
+
+
 def _short(text: str, width: int = 28) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip(" ,") + "…"
 
@@ -282,30 +287,14 @@ def build_demo(
                 label="P(class in the next filing)",
                 height=400,
             )
-            with gr.Row(equal_height=False):
+            with gr.Row(equal_height=False):  # side by side on a wide screen, stacked on a phone
                 with gr.Column(min_width=360):
-                    classes_table = gr.Dataframe(
-                        headers=CLASS_COLUMNS,
-                        label="MarketBERT: classes",
-                        wrap=True,
-                        column_widths=CLASS_WIDTHS,
-                        elem_id="classes-table",
-                    )
+                    classes_table = _table(CLASS_COLUMNS, CLASS_WIDTHS, "MarketBERT: classes", "classes-table")
                 with gr.Column(min_width=360):
-                    density_table = gr.Dataframe(
-                        headers=DENSITY_COLUMNS,
-                        label="Relatedness-density baseline",
-                        wrap=True,
-                        column_widths=DENSITY_WIDTHS,
-                        elem_id="density-table",
+                    density_table = _table(
+                        DENSITY_COLUMNS, DENSITY_WIDTHS, "Relatedness-density baseline", "density-table"
                     )
-            items_table = gr.Dataframe(
-                headers=ITEM_COLUMNS,
-                label="MarketBERT: goods/services items",
-                wrap=True,
-                column_widths=ITEM_WIDTHS,
-                elem_id="items-table",
-            )
+            items_table = _table(ITEM_COLUMNS, ITEM_WIDTHS, "MarketBERT: goods/services items", "items-table")
             gr.Markdown("### Surprisal of a candidate next filing")
             with gr.Row():
                 candidate = gr.Textbox(
