@@ -35,20 +35,25 @@ class SpaceRunError(UserError, RuntimeError):
     """A published Space cannot be run locally (missing files, unmet requirements)."""
 
 
-def _status(err: BaseException) -> int | None:
+def status_of(err: BaseException) -> int | None:
+    """The HTTP status of a Hub error, if it carries a response."""
     return getattr(getattr(err, "response", None), "status_code", None)
+
+
+def cause_chain(err: BaseException):
+    """`err`, then the exceptions it was raised from or during (libraries wrap connection errors)."""
+    seen: BaseException | None = err
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
 
 
 def _unreachable(err: BaseException) -> BaseException | None:
     """The connection failure behind `err` (its own, or one it was raised from), if any."""
     import httpx2  # huggingface_hub's HTTP client
 
-    seen: BaseException | None = err
-    while seen is not None:
-        if isinstance(seen, (httpx2.ConnectError, httpx2.ConnectTimeout, ConnectionRefusedError)):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
+    refused = (httpx2.ConnectError, httpx2.ConnectTimeout, ConnectionRefusedError)
+    return next((e for e in cause_chain(err) if isinstance(e, refused)), None)
 
 
 def explain(err: BaseException) -> str:
@@ -62,7 +67,7 @@ def explain(err: BaseException) -> str:
             f"Cannot reach the Hub at {endpoint} ({refused}): start the embedded one with `hub-release hub start` "
             "(and export the HF_ENDPOINT it prints), or set HF_ENDPOINT to a running Hub."
         )
-    status = _status(err)
+    status = status_of(err)
     if status == 401:
         return "The Hub rejected the token (401): set HF_TOKEN to a valid write token (or run `hf auth login`)."
     if status == 403:

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import httpx2  # huggingface_hub's HTTP client
 
-from hub_client.errors import PermanentHubError, explain
+from hub_client.errors import PermanentHubError, cause_chain, explain, status_of
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -17,16 +17,11 @@ logger = logging.getLogger(__name__)
 TRANSIENT_STATUS = {408, 409, 412, 423, 429, 500, 502, 503, 504}
 
 
-def _status(err: BaseException) -> int | None:
-    response = getattr(err, "response", None)
-    return getattr(response, "status_code", None)
-
-
 def is_transient(err: BaseException) -> bool:
-    """Connection refused/reset/timeouts, 429, 5xx and commit conflicts are worth retrying."""
-    if isinstance(err, (httpx2.TransportError, ConnectionError, TimeoutError)):
-        return True
-    return _status(err) in TRANSIENT_STATUS
+    """Connection refused/reset/timeouts, 429, 5xx and commit conflicts are worth retrying, also when a library
+    raised them wrapped in an error of its own (e.g. huggingface_hub's upload errors)."""
+    transport = (httpx2.TransportError, ConnectionError, TimeoutError)
+    return any(isinstance(e, transport) or status_of(e) in TRANSIENT_STATUS for e in cause_chain(err))
 
 
 def with_retries(fn: Callable[[], T], *, what: str, attempts: int = 6, base_delay: float = 1.0) -> T:

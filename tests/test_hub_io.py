@@ -66,3 +66,18 @@ def test_a_bad_token_fails_at_once_with_one_actionable_line(hub, repo_name, tmp_
 def test_invalid_repo_ids_are_refused_before_any_request(bad):
     with pytest.raises(ValueError, match="Invalid repo id"):
         validate_repo_id(bad)
+
+
+def test_a_connection_error_wrapped_by_a_library_is_retried():
+    import httpx2
+
+    from hub_client.retry import is_transient
+
+    try:
+        try:
+            raise httpx2.ConnectError("[Errno 111] Connection refused")
+        except httpx2.ConnectError as err:
+            raise RuntimeError("An error happened while uploading the files") from err
+    except RuntimeError as wrapped:
+        assert is_transient(wrapped)
+    assert not is_transient(ValueError("Invalid repo id"))
