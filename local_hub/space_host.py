@@ -215,6 +215,7 @@ class SpaceHost:
                 return self._set(run, stage="RUNTIME_ERROR", message=f"No answer within {START_TIMEOUT:.0f} s")
             time.sleep(0.25)
         if process.poll() is None:
+            run.last_access = time.monotonic()  # idle from now on, not from the start
             self._set(run, stage="RUNNING", port=port, message="")
             logger.info("Space %s running on port %d", run.status.repo_id, port)
         code = process.wait()
