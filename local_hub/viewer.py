@@ -150,7 +150,20 @@ def compact(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, (list, dict)):
-        text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(_rounded(value), default=str, ensure_ascii=False, separators=(",", ":"))
+    elif isinstance(value, float):
+        text = f"{value:.6g}"
     else:
         text = str(value)
     return text if len(text) <= _CELL_CHARS else text[: _CELL_CHARS - 1] + "…"
+
+
+def _rounded(value: Any) -> Any:
+    """Floats inside nested values cut to 6 significant digits (float32 noise is not information)."""
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value

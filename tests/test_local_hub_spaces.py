@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from local_hub.server import LocalHubProcess, SpaceOptions
+from tests.helpers.echo_space import push_echo_space
 from tests.helpers.hub import TEST_USER
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -32,20 +33,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 HISTORY = "2015-04-01 | 9, 42 | computer software; cloud computing\n2016-02-01 | 9 | computer software"
 TAG = "v0.0.1-hosted"
-ECHO_APP = """
-import os
-import gradio as gr
-
-print("echo app {version} starting; token visible:", "HF_TOKEN" in os.environ, flush=True)
-
-with gr.Blocks() as demo:
-    text = gr.Textbox(elem_id="text")
-    out = gr.Textbox(elem_id="out")
-    gr.Button("Go", elem_id="go").click(lambda s: "{version}:" + s[::-1], text, out, api_name="echo")
-
-if __name__ == "__main__":
-    demo.launch()
-"""
 
 
 def _get(url: str, timeout: float = 30) -> str:
@@ -71,18 +58,6 @@ def _space_state(hub_process: LocalHubProcess, space: str) -> dict:
     """The Space's `space.json` (pid and port of its process) in its current run folder."""
     [state] = (hub_process.data_dir / "spaces-run" / space.replace("/", "--")).glob("*/space.json")
     return json.loads(state.read_text())
-
-
-def _push_echo(api, space: str, version: str) -> str:
-    api.create_repo(space, repo_type="space", space_sdk="gradio", exist_ok=True)
-    from huggingface_hub import CommitOperationAdd
-
-    files = {
-        "README.md": b"---\ntitle: Echo\nsdk: gradio\napp_file: app.py\n---\n# Echo\n",
-        "app.py": ECHO_APP.replace("{version}", version).encode(),
-    }
-    operations = [CommitOperationAdd(path, data) for path, data in files.items()]
-    return api.create_commit(space, operations, commit_message=f"echo {version}", repo_type="space").oid
 
 
 def _hosting_hub(hub, **options) -> LocalHubProcess:
@@ -117,8 +92,8 @@ def explorer_space(hub, space_hub, toy_release):
     ]:
         tag_revision(repo, TAG, hub.api.repo_info(repo, repo_type=repo_type).sha, repo_type=repo_type, api=hub.api)
     space = f"{hub.namespace}/explorer-hosted-{uuid.uuid4().hex[:6]}"
-    repos = {k: getattr(toy_release, k) for k in ("model_repo", "dataset_repo", "twin_green_repo", "twin_digital_repo")}
-    push_space(space, **repos, revision=TAG)
+    repos = ("model_repo", "dataset_repo", "twin_green_repo", "twin_digital_repo")
+    push_space(space, **{k: getattr(toy_release, k) for k in repos}, revision=TAG)
     _get(f"{space_hub.endpoint}/spaces/{space}")  # the first visit starts it
     _wait_stage(space_hub.endpoint, space, "RUNNING")
     return space
@@ -192,7 +167,7 @@ def test_a_killed_space_shows_its_error_and_the_next_visit_restarts_it(hub, spac
     from gradio_client import Client
 
     space = f"{hub.namespace}/echo-{uuid.uuid4().hex[:6]}"
-    commit = _push_echo(space_api, space, "v1")  # a push starts it
+    commit = push_echo_space(space_api, space, "v1")  # a push starts it
     _wait_stage(space_hub.endpoint, space, "RUNNING", sha=commit)
     os.kill(_space_state(space_hub, space)["pid"], signal.SIGKILL)
     _wait_stage(space_hub.endpoint, space, "RUNTIME_ERROR")
@@ -206,7 +181,7 @@ def test_a_killed_space_shows_its_error_and_the_next_visit_restarts_it(hub, spac
     client = Client(f"{space_hub.endpoint}/spaces/{space}", verbose=False)
     assert client.predict("abc", api_name="/echo") == "v1:cba"
 
-    commit = _push_echo(space_api, space, "v2")  # a new commit restarts it on that commit
+    commit = push_echo_space(space_api, space, "v2")  # a new commit restarts it on that commit
     _wait_stage(space_hub.endpoint, space, "RUNNING", sha=commit)
     assert Client(f"{space_hub.endpoint}/spaces/{space}", verbose=False).predict("abc", api_name="/echo") == "v2:cba"
     log = next((space_hub.data_dir / "spaces-run" / space.replace("/", "--")).glob("*/space.log")).read_text()
@@ -220,8 +195,8 @@ def test_idle_spaces_stop_and_at_most_n_run(hub, space_api):
     try:
         api = HfApi(endpoint=small.endpoint, token=hub.token)
         first, second = (f"{hub.namespace}/echo-{uuid.uuid4().hex[:6]}" for _ in range(2))
-        _wait_stage(small.endpoint, first, "RUNNING", sha=_push_echo(api, first, "a"))
-        _wait_stage(small.endpoint, second, "RUNNING", sha=_push_echo(api, second, "b"))
+        _wait_stage(small.endpoint, first, "RUNNING", sha=push_echo_space(api, first, "a"))
+        _wait_stage(small.endpoint, second, "RUNNING", sha=push_echo_space(api, second, "b"))
         assert _runtime(small.endpoint, first)["stage"] == "SLEEPING"  # at most one runs
         _wait_stage(small.endpoint, second, "SLEEPING", timeout=30)  # idle for 4 s
     finally:
@@ -230,7 +205,7 @@ def test_idle_spaces_stop_and_at_most_n_run(hub, space_api):
 
 def test_a_hub_without_space_hosting_serves_no_app(hub):
     space = f"{hub.namespace}/echo-{uuid.uuid4().hex[:6]}"
-    _push_echo(hub.api, space, "off")  # to the session Hub, started with --no-spaces
+    push_echo_space(hub.api, space, "off")  # to the session Hub, started with --no-spaces
     with pytest.raises(urllib.error.HTTPError) as err:
         _get(f"{hub.endpoint}/spaces/{space}/config")
     assert err.value.code == 404 and err.value.headers["X-Error-Code"] == "SpacesDisabled"

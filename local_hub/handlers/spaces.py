@@ -51,9 +51,11 @@ def runtime(hub: Hub, request: Request, namespace: str, name: str) -> Response:
 async def proxy(hub: Hub, request: Request, namespace: str, name: str, path: str) -> Response:
     """Forward a request for the Space's app, starting the Space (and waiting while it builds) when needed."""
     host = host_of(hub)
-    repo = await run_in_threadpool(hub.repo, request, "space", namespace, name)
-    status = await run_in_threadpool(host.visit, repo, page=False)
-    status = await _wait_running(host, repo, status)
+    # On the event loop: two indexed SQLite reads cost less than a hop to the thread pool, on every request.
+    repo = hub.repo(request, "space", namespace, name)
+    status = host.status(repo)
+    if status.stage != "RUNNING":  # start it (page visits also restart it on a newer commit)
+        status = await _wait_running(host, repo, await run_in_threadpool(host.visit, repo, page=False))
     host.touch(repo.repo_id)
     try:
         return await hub.proxy.forward(request, status.port or 0, _upstream_path(request))
