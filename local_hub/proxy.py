@@ -7,10 +7,14 @@ never the caller's Hub token: `Authorization` headers are not forwarded.
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
+
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+
+if TYPE_CHECKING:  # httpx is imported on the first proxied request, not when the Hub starts
+    import httpx
 
 _HOP_BY_HOP = {
     "connection",
@@ -35,6 +39,8 @@ class SpaceProxy:
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
+            import httpx
+
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(None, connect=10.0),
                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
@@ -44,7 +50,8 @@ class SpaceProxy:
         return self._client
 
     async def forward(self, request: Request, port: int, path: str) -> Response:
-        """Send `request` to the Space on `port` as `path` (with the query string) and stream its answer back."""
+        """Send `request` to the Space on `port` as `path` (with the query string) and stream its answer back;
+        `ConnectionError` when the Space does not answer."""
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED]
         client_host = request.client.host if request.client else ""
         headers += [
@@ -63,7 +70,10 @@ class SpaceProxy:
             headers=headers,
             content=request.stream() if has_body else None,
         )
-        answer = await self.client.send(upstream, stream=True)
+        try:
+            answer = await self.client.send(upstream, stream=True)
+        except Exception as err:  # httpx.HTTPError (httpx is imported lazily): one builtin error for callers
+            raise ConnectionError(f"{type(err).__name__}: {err}") from err
         response = StreamingResponse(
             answer.aiter_raw(), status_code=answer.status_code, background=BackgroundTask(answer.aclose)
         )

@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from local_hub.storage import Entry
+
+if TYPE_CHECKING:  # pyarrow is imported on the first viewer request, not when the Hub starts
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
 PAGE_ROWS = 100
 _SPLIT_WORDS = ("train", "validation", "test")
@@ -97,6 +98,8 @@ def dataset_splits(files: dict[str, Entry], metadata: dict[str, Any]) -> list[Sp
 
 @lru_cache(maxsize=512)
 def _metadata(path: Path) -> pq.FileMetaData:
+    import pyarrow.parquet as pq
+
     return pq.read_metadata(path)  # blobs are immutable: their metadata can be cached by path
 
 
@@ -107,6 +110,9 @@ def split_rows(paths: list[Path]) -> int:
 
 def read_page(paths: list[Path], offset: int, limit: int = PAGE_ROWS) -> Page:
     """Rows `offset .. offset+limit` of the split made of the Parquet files `paths` (in order)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     offset = max(offset, 0)
     tables: list[pa.Table] = []
     schema = pq.read_schema(paths[0]) if paths else pa.schema([])
@@ -136,6 +142,8 @@ def read_page(paths: list[Path], offset: int, limit: int = PAGE_ROWS) -> Page:
 
 def short_type(arrow_type: pa.DataType) -> str:
     """A column type as a reader wants it: `list<struct<…5 fields>>` rather than every nested field."""
+    import pyarrow as pa
+
     if pa.types.is_struct(arrow_type):
         names = [arrow_type.field(i).name for i in range(arrow_type.num_fields)]
         shown = ", ".join(names[:4]) + (", …" if len(names) > 4 else "")

@@ -165,6 +165,7 @@ def test_a_version_bump_only_tags_and_repins_the_space(hub, finished_release):
     assert _commit_counts(hub.api, org) == {**before, space: before[space] + 1}
     config = json.loads(Path(hub.api.hf_hub_download(space, "explorer_config.json", repo_type="space")).read_text())
     assert config["revision"] == "v0.1.1"
+    _release(cwd, "--set", f"org={org}", "--json")  # back to the default version, for the other tests
     for repo_type, repo_id in _repos(org):
         tags = {t.name for t in hub.api.list_repo_refs(repo_id, repo_type=repo_type).tags}
         assert {"v0.1.0", "v0.1.1"} <= tags, repo_id

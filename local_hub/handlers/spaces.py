@@ -8,7 +8,6 @@ import logging
 import time
 from typing import Any
 
-import httpx
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -59,7 +58,7 @@ async def proxy(hub: Hub, request: Request, namespace: str, name: str, path: str
     host.touch(repo.repo_id)
     try:
         return await hub.proxy.forward(request, status.port or 0, _upstream_path(request))
-    except httpx.HTTPError as err:
+    except ConnectionError as err:
         logger.warning("Space %s did not answer: %s", repo.repo_id, type(err).__name__)
         raise HubError(502, "SpaceUnavailable", f"The Space {repo.repo_id} did not answer; see its page") from None
 
