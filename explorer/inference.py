@@ -49,6 +49,7 @@ class ExplorerConfig:
     twin_green_repo: str | None = None
     twin_digital_repo: str | None = None
     n_examples: int = 20  # example firms offered in the UI (from the dataset's test split)
+    revision: str | None = None  # the branch, tag or commit of every repo above (a release tag); None: main
 
     def __post_init__(self):
         for name in ("model_repo", "dataset_repo"):
@@ -177,16 +178,17 @@ class Explorer:
         from twin_transition.head import load_twin_classifier
 
         device = device or default_device()
-        model, encoder = load_marketbert(config.model_repo, cache_dir=cache_dir)
+        revision = config.revision
+        model, encoder = load_marketbert(config.model_repo, revision=revision, cache_dir=cache_dir)
         model.to(device)
         datasets.config.USE_PARQUET_EXPORT = False  # no datasets-server lookup
-        splits = datasets.load_dataset(config.dataset_repo, "sequences", cache_dir=cache_dir)
+        splits = datasets.load_dataset(config.dataset_repo, "sequences", revision=revision, cache_dir=cache_dir)
         proximity, popularity = class_relatedness(splits["train"])
         shown = next((s for s in ("test", "validation", "train") if s in splits), "train")
         examples = [firm for firm in splits[shown].select(range(min(len(splits[shown]), 10 * config.n_examples)))]
         examples = [firm for firm in examples if len(firm["filings"]) >= 2][: config.n_examples]
         twin = {
-            label: load_twin_classifier(repo, device=device, cache_dir=cache_dir)
+            label: load_twin_classifier(repo, revision=revision, device=device, cache_dir=cache_dir)
             for label, repo in config.twin_repos().items()
         }
         logger.info("Explorer ready on %s (%d example firms, twin: %s)", device, len(examples), list(twin) or "none")

@@ -117,6 +117,7 @@ def push_space(
     twin_digital_repo: str | None,
     dataset_repo: str,
     tag: str | None = None,
+    revision: str | None = None,
     private: bool = False,
     commit_message: str = "Publish the MarketBERT Explorer Space",
 ) -> PublishResult:
@@ -132,6 +133,8 @@ def push_space(
         twin_digital_repo: the digital TwinTransition classifier repo (None: no digital probability).
         dataset_repo: the `firm-trademark-sequences` dataset repo (example firms, class relatedness).
         tag: release tag to create or move.
+        revision: the branch, tag or commit of the model, dataset and classifier repos the app loads (a release
+            tag); None: their `main`.
         private: make the Space private (an existing one is switched to this visibility).
     """
     from explorer.inference import ExplorerConfig
@@ -145,6 +148,7 @@ def push_space(
         dataset_repo=dataset_repo,
         twin_green_repo=twin_green_repo,
         twin_digital_repo=twin_digital_repo,
+        revision=revision,
     )
     with tempfile.TemporaryDirectory(prefix="space-") as tmp:
         build_space_folder(tmp, repo_id, config)

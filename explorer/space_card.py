@@ -47,4 +47,5 @@ def space_card(config: ExplorerConfig, space_repo: str, *, endpoint: str = "http
         model_repo=config.model_repo,
         dataset_repo=config.dataset_repo,
         twin_repos=list(config.twin_repos().values()),
+        revision=config.revision,
     )

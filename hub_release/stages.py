@@ -171,22 +171,42 @@ def run_twin(ctx: StageContext) -> StageRecord:
 
 
 def run_space(ctx: StageContext) -> StageRecord:
-    """Publish the MarketBERT Explorer Space, wired to the repos published above."""
+    """Publish the MarketBERT Explorer Space, wired to the repos published above at the release tag.
+
+    The repos it loads are tagged first (at their current heads, as the `tag` stage will), so that the Space, which
+    the Hub starts as soon as it is pushed, finds the tag it loads.
+    """
+    from huggingface_hub import HfApi
+
     from explorer.publish import push_space
+    from hub_client.hub_io import tag_revision
 
     cfg = ctx.config
     ctx.progress.start(1, "publishing")
     space_id = cfg.repo_id(cfg.space.name)
-    result = push_space(
-        space_id,
-        model_repo=cfg.repo_id(cfg.marketbert.name),
-        twin_green_repo=cfg.repo_id(cfg.twin.green_name),
-        twin_digital_repo=cfg.repo_id(cfg.twin.digital_name),
-        dataset_repo=cfg.repo_id(cfg.dataset.name),
-        private=cfg.hub.private,
-    )
+    loaded = {
+        "model_repo": cfg.repo_id(cfg.marketbert.name),
+        "twin_green_repo": cfg.repo_id(cfg.twin.green_name),
+        "twin_digital_repo": cfg.repo_id(cfg.twin.digital_name),
+        "dataset_repo": cfg.repo_id(cfg.dataset.name),
+    }
+    api = HfApi()
+    for key, repo_id in loaded.items():
+        repo_type = "dataset" if key == "dataset_repo" else "model"
+
+        def tag_head(repo_id: str = repo_id, repo_type: str = repo_type) -> None:
+            head = api.repo_info(repo_id, repo_type=repo_type).sha
+            tag_revision(repo_id, cfg.version, head, repo_type=repo_type, api=api)
+
+        with_retries(tag_head, what=f"Tagging {repo_id}")
+    result = push_space(space_id, **loaded, revision=cfg.version, private=cfg.hub.private)
     ctx.progress.advance(1)
     return StageRecord(key="", repos=[repo_record(result)])
+
+
+def space_url(cfg: ReleaseConfig, endpoint: str) -> str:
+    """Where the Hub serves the Space's app (the embedded Hub hosts it at `/spaces/ORG/NAME`)."""
+    return f"{endpoint.rstrip('/')}/spaces/{cfg.repo_id(cfg.space.name)}"
 
 
 def run_tag(ctx: StageContext) -> StageRecord:
@@ -268,7 +288,7 @@ STAGES: list[Stage] = [
     Stage(
         "space",
         "publish the MarketBERT Explorer Space",
-        reads=("org", "space", "dataset.name", "marketbert.name", "twin.green_name", "twin.digital_name"),
+        reads=("org", "version", "space", "dataset.name", "marketbert.name", "twin.green_name", "twin.digital_name"),
         depends_on=("marketbert", "twin"),
         run=run_space,
         inputs=space_inputs,

@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from local_hub.server import dev_token, free_port, server_command
+from local_hub.server import DEFAULT_SPACES, SpaceOptions, dev_token, free_port, server_command
 from local_hub.storage import DEFAULT_USER, HubStorage
 
 logger = logging.getLogger(__name__)
@@ -48,9 +48,16 @@ def _port_taken(host: str, port: int) -> bool:
 
 
 def start_daemon(
-    data_dir: Path, *, host: str = "127.0.0.1", port: int = 8765, user: str = DEFAULT_USER, timeout: float = 30
+    data_dir: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    user: str = DEFAULT_USER,
+    timeout: float = 30,
+    spaces: SpaceOptions = DEFAULT_SPACES,
 ) -> str:
-    """Start (or reuse) the Hub daemon for `data_dir`, its dev token acting as `user`; return its endpoint."""
+    """Start (or reuse) the Hub daemon for `data_dir`, its dev token acting as `user`, hosting Spaces as `spaces`
+    says; return its endpoint."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     endpoint = running_endpoint(data_dir)
@@ -62,7 +69,7 @@ def start_daemon(
     endpoint = f"http://{host}:{port}"
     log = open(data_dir / "server.log", "ab")
     process = subprocess.Popen(
-        server_command(host, port, data_dir, user=user),
+        server_command(host, port, data_dir, user=user, spaces=spaces),
         stdout=log,
         stderr=log,
         stdin=subprocess.DEVNULL,

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from local_hub.errors import HubError
-from local_hub.handlers import commits, files, pages, refs, repos
+from local_hub.handlers import commits, files, pages, refs, repos, spaces
 from local_hub.web import Hub
 
 TYPE_OF_SEGMENT = {"models": "model", "datasets": "dataset", "spaces": "space"}
@@ -43,14 +43,17 @@ class Route:
     tokens: tuple[str, ...]
     handler: Handler
     fixed: dict[str, Any] = field(default_factory=dict)  # keyword arguments the handler always gets
+    slash: bool | None = None  # True / False: only paths with / without a trailing slash; None: either
 
     @property
     def api(self) -> bool:
         return self.tokens[:1] == ("api",)
 
-    def match(self, method: str, seg: list[str]) -> dict[str, Any] | None:
-        """The handler's keyword arguments if this route takes `method seg`, else None."""
+    def match(self, method: str, seg: list[str], slash: bool = False) -> dict[str, Any] | None:
+        """The handler's keyword arguments if this route takes `method seg` (`slash`: a trailing slash), else None."""
         if self.methods is not None and method not in self.methods:
+            return None
+        if self.slash is not None and slash != self.slash:
             return None
         params = dict(self.fixed)
         i = 0
@@ -84,10 +87,10 @@ class Route:
         return params if i == len(seg) else None
 
 
-def route(methods: str, pattern: str, handler: Handler, **fixed: Any) -> Route:
+def route(methods: str, pattern: str, handler: Handler, *, slash: bool | None = None, **fixed: Any) -> Route:
     """`methods` is space-separated (`"GET HEAD"`) or `"*"` for any."""
     tokens = tuple(pattern.strip("/").split("/")) if pattern.strip("/") else ()
-    return Route(None if methods == "*" else frozenset(methods.split()), tokens, handler, fixed)
+    return Route(None if methods == "*" else frozenset(methods.split()), tokens, handler, fixed, slash)
 
 
 REPO = "/api/{repo_type}/{namespace}/{name}"
@@ -111,26 +114,38 @@ ROUTES = [
     route("GET", f"{REPO}/refs", refs.list_refs),
     route("POST DELETE", f"{REPO}/branch/{{value}}", refs.change_ref, kind="branch"),
     route("POST DELETE", f"{REPO}/tag/{{value}}", refs.change_ref, kind="tag"),
+    route("GET", "/api/spaces/{namespace}/{name}/runtime", spaces.runtime),
     route("*", "/", pages.index_page),
     route("POST", "/{repo_type?}/{namespace}/{name}.git/info/lfs/objects/batch", commits.lfs_batch),
     route("GET HEAD", "/{repo_type?}/{namespace}/{name}/resolve/{revision}/{path+}", files.resolve),
+    route("GET", "/{repo_type?}/{namespace}/{name}/tree/{revision}/{path*}", pages.tree_page),
+    route("GET", "/{repo_type?}/{namespace}/{name}/commits/{revision}", pages.commits_page),
+    route("GET", "/datasets/{namespace}/{name}/viewer", pages.viewer_page),
+    route("GET", "/datasets/{namespace}/{name}/viewer/{config}/{split}", pages.viewer_page),
+    # A Space's page is `/spaces/NS/NAME`; its app is everything below `/spaces/NS/NAME/` (trailing slash included).
+    route("GET", "/spaces/{namespace}/{name}", pages.repo_page, slash=False, repo_type="space"),
+    route("*", "/spaces/{namespace}/{name}/{path*}", spaces.proxy),
     route("GET", "/{repo_type?}/{namespace}/{name}", pages.repo_page),
 ]
 
 
+def _raw_path(request: Request) -> str:
+    raw = request.scope.get("raw_path") or request.scope["path"].encode()
+    return raw.split(b"?", 1)[0].decode("ascii", "replace")
+
+
 def path_segments(request: Request) -> list[str]:
     """The request path split on `/` before percent-decoding, each segment decoded on its own."""
-    raw = request.scope.get("raw_path") or request.scope["path"].encode()
-    raw = raw.split(b"?", 1)[0].decode("ascii", "replace")
+    raw = _raw_path(request)
     return [unquote(part) for part in raw.strip("/").split("/")] if raw.strip("/") else []
 
 
 async def dispatch(hub: Hub, request: Request) -> Response:
     """Answer `request` with the first route that matches it; 404 NotFound when none does."""
     seg, method = path_segments(request), request.method
-    api = seg[:1] == ["api"]
+    api, slash = seg[:1] == ["api"], bool(seg) and _raw_path(request).endswith("/")
     for candidate in ROUTES:
-        params = candidate.match(method, seg) if candidate.api == api else None
+        params = candidate.match(method, seg, slash) if candidate.api == api else None
         if params is None:
             continue
         if inspect.iscoroutinefunction(candidate.handler):

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
 
 from local_hub.app import HubApp
+from local_hub.net import free_port
+from local_hub.space_host import SpaceHost
 from local_hub.storage import DEFAULT_USER, HubStorage
 
 logger = logging.getLogger(__name__)
@@ -36,31 +38,70 @@ def dev_token(storage: HubStorage, *, user: str = DEFAULT_USER) -> tuple[str, bo
     return token, True
 
 
+@dataclass(frozen=True)
+class SpaceOptions:
+    """Space hosting: on or off (`hub serve --no-spaces`), how many run at once, when an idle one stops."""
+
+    enabled: bool = True
+    max_running: int = 2
+    idle_timeout: float = 3600.0
+
+    def __post_init__(self) -> None:
+        if self.max_running < 1:
+            raise ValueError(f"SpaceOptions.max_running must be >= 1, got {self.max_running}")
+        if self.idle_timeout <= 0:
+            raise ValueError(f"SpaceOptions.idle_timeout must be > 0 seconds, got {self.idle_timeout}")
+
+    def args(self) -> list[str]:
+        """These options as `python -m local_hub` arguments."""
+        if not self.enabled:
+            return ["--no-spaces"]
+        return ["--max-spaces", str(self.max_running), "--space-idle-timeout", str(self.idle_timeout)]
+
+
+DEFAULT_SPACES = SpaceOptions()
+
+
 def serve(
-    host: str, port: int, data_dir: str | Path, *, user: str = DEFAULT_USER, announce_token: bool = True
+    host: str,
+    port: int,
+    data_dir: str | Path,
+    *,
+    user: str = DEFAULT_USER,
+    announce_token: bool = True,
+    spaces: SpaceOptions = DEFAULT_SPACES,
 ) -> None:
-    """Serve the Hub API on `host:port` until interrupted; the default token acts as `user`."""
+    """Serve the Hub API (and host its Spaces unless `spaces.enabled` is False) on `host:port` until interrupted;
+    the default token acts as `user`."""
     storage = HubStorage(data_dir)
     token, created = dev_token(storage, user=user)
     if created and announce_token:
         # The one place a token is shown: its creation, for the operator who started the server.
         print(f"Created the default write token (also in {storage.root / DEV_TOKEN_FILE}): {token}", flush=True)
-    print(f"Local Hub serving {storage.root} at http://{host}:{port} (user {user})", flush=True)
-    app = HubApp(storage, fail_commits=int(os.environ.get("LOCAL_HUB_FAIL_COMMITS", "0")))
-    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
+    hosting = "Spaces hosted" if spaces.enabled else "Spaces not hosted"
+    print(f"Local Hub serving {storage.root} at http://{host}:{port} (user {user}; {hosting})", flush=True)
+    loopback = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    host_ = (
+        SpaceHost(
+            storage, f"http://{loopback}:{port}", max_running=spaces.max_running, idle_timeout=spaces.idle_timeout
+        )
+        if spaces.enabled
+        else None
+    )
+    app = HubApp(storage, fail_commits=int(os.environ.get("LOCAL_HUB_FAIL_COMMITS", "0")), spaces=host_)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
+    finally:
+        if host_ is not None:
+            host_.close()
 
 
-def server_command(host: str, port: int, data_dir: str | Path, *, user: str = DEFAULT_USER) -> list[str]:
+def server_command(
+    host: str, port: int, data_dir: str | Path, *, user: str = DEFAULT_USER, spaces: SpaceOptions = DEFAULT_SPACES
+) -> list[str]:
     """The command line that runs the server in a child process."""
-    args = ["--host", host, "--port", str(port), "--data-dir", str(data_dir), "--user", user]
+    args = ["--host", host, "--port", str(port), "--data-dir", str(data_dir), "--user", user, *spaces.args()]
     return [sys.executable, "-m", "local_hub", *args]
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free right now on `host`."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 class LocalHubProcess:
@@ -78,6 +119,7 @@ class LocalHubProcess:
         port: int | None = None,
         user: str = DEFAULT_USER,
         fail_commits: int = 0,
+        spaces: SpaceOptions = DEFAULT_SPACES,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
@@ -86,6 +128,7 @@ class LocalHubProcess:
         self.user = user
         self.token, _ = dev_token(HubStorage(self.data_dir), user=user)
         self.fail_commits = fail_commits
+        self.spaces = spaces
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.data_dir / "server.log"
 
@@ -93,7 +136,7 @@ class LocalHubProcess:
         """Start the server and wait until it answers."""
         log = open(self.log_path, "ab")
         env = {**os.environ, "LOCAL_HUB_FAIL_COMMITS": str(self.fail_commits)}
-        command = server_command(self.host, self.port, self.data_dir, user=self.user)
+        command = server_command(self.host, self.port, self.data_dir, user=self.user, spaces=self.spaces)
         self.process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -9,16 +9,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from local_hub.errors import HubError
+from local_hub.proxy import SpaceProxy
+from local_hub.space_host import SpaceHost
 from local_hub.storage import HubStorage, Repo, Token
 
 URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 
 
 class Hub:
-    """The state requests are served from: one :class:`HubStorage`, plus the fault injection of resilience tests."""
+    """The state requests are served from: one :class:`HubStorage`, the hosted Spaces (None: not hosted), plus the
+    fault injection of resilience tests."""
 
-    def __init__(self, storage: HubStorage, *, fail_commits: int = 0) -> None:
+    def __init__(self, storage: HubStorage, *, fail_commits: int = 0, spaces: SpaceHost | None = None) -> None:
         self.storage = storage
+        self.spaces = spaces
+        self.proxy = SpaceProxy()
         # Fault injection for resilience tests: the first `fail_commits` commit requests answer 503.
         self.fail_commits = fail_commits
 

@@ -28,3 +28,11 @@ def hub() -> HubHandle:
 def repo_name() -> str:
     """A repo name unique within the session."""
     return f"test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def toy_release(hub):
+    """A tiny real release (toy dataset, MarketBERT with its card, two TwinTransition heads), published once."""
+    from tests.helpers.toy_release import publish_toy_release
+
+    return publish_toy_release(hub.namespace, suffix=f"-{uuid.uuid4().hex[:8]}")

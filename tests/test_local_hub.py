@@ -276,4 +276,4 @@ def test_html_index_lists_public_repos_and_renders_readme(hub, repo_name):
     index = httpx.get(f"{hub.endpoint}/")
     assert index.status_code == 200 and repo_id in index.text
     page = httpx.get(f"{hub.endpoint}/{repo_id}")
-    assert "# Hello &lt;world&gt;" in page.text
+    assert "<h1>Hello" in page.text and "<world>" not in page.text  # rendered, unknown tags sanitized away

@@ -160,17 +160,22 @@ def test_changing_one_input_reruns_only_what_depends_on_it(finished_release, tmp
     }
 
 
-def test_a_version_bump_only_tags(hub, finished_release):
+def test_a_version_bump_only_tags_and_repins_the_space(hub, finished_release):
     org, cwd, _ = finished_release
     before = _commit_counts(hub.api, org)
     bumped = json.loads(_release(cwd, "--set", f"org={org}", "--set", "version=v0.1.1", "--json").stdout)
     stages = {s["stage"]: s for s in bumped["stages"]}
     assert {name: s["status"] for name, s in stages.items()} == {
-        **dict.fromkeys(["dataset", "marketbert", "twin", "space"], "up to date"),
+        **dict.fromkeys(["dataset", "marketbert", "twin"], "up to date"),
+        "space": "ran",  # the Space serves the release tag: one commit re-pins it
         "tag": "ran",
     }
-    assert stages["tag"]["seconds"] < 60  # no training: only tags
-    assert _commit_counts(hub.api, org) == before
+    assert stages["tag"]["seconds"] < 60 and stages["space"]["seconds"] < 60  # no training
+    space = f"{org}/marketbert-explorer"
+    assert _commit_counts(hub.api, org) == {**before, space: before[space] + 1}
+    config = json.loads(Path(hub.api.hf_hub_download(space, "explorer_config.json", repo_type="space")).read_text())
+    assert config["revision"] == "v0.1.1"
+    _release(cwd, "--set", f"org={org}", "--json")  # back to the default version, for the other tests
     for repo_type, repo_id in _repos(org):
         tags = {t.name for t in hub.api.list_repo_refs(repo_id, repo_type=repo_type).tags}
         assert {"v0.1.0", "v0.1.1"} <= tags, repo_id

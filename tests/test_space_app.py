@@ -32,7 +32,6 @@ from explorer.runner import SpaceRunError, download_space  # noqa: E402
 from explorer.ui import TWIN_EXAMPLES, build_demo  # noqa: E402
 from marketbert import baselines  # noqa: E402
 from marketbert.surprisal import filing_surprisal  # noqa: E402
-from tests.helpers.toy_release import publish_toy_release  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,8 +60,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def release(hub):
-    return publish_toy_release(hub.namespace, suffix=f"-{uuid.uuid4().hex[:8]}")
+def release(toy_release):
+    return toy_release
 
 
 @pytest.fixture(scope="module")

@@ -31,14 +31,18 @@ def serve_command(
     port: int | None = PORT,
     data_dir: Path | None = DATA_DIR,
     user: str | None = USER,
+    no_spaces: bool = typer.Option(False, "--no-spaces", help="Do not host Spaces (their pages show no app)."),
+    max_spaces: int = typer.Option(2, "--max-spaces", help="At most this many Spaces run at once."),
+    space_idle_timeout: float = typer.Option(3600.0, "--space-idle-timeout", help="Stop a Space idle this long (s)."),
     config: Path | None = CONFIG,
     overrides: list[str] = SET,
 ) -> None:
-    """Serve the Hub API; point clients at it with HF_ENDPOINT=http://HOST:PORT and HF_HUB_DISABLE_XET=1."""
-    from local_hub.server import serve
+    """Serve the Hub API and pages, and host its Gradio Spaces at /spaces/ORG/NAME; point clients at it with
+    HF_ENDPOINT=http://HOST:PORT and HF_HUB_DISABLE_XET=1."""
+    from local_hub.server import SpaceOptions, serve
 
     data_dir, user, port = _settings(config, overrides, data_dir, user, port)
-    serve(host, port, data_dir, user=user)
+    serve(host, port, data_dir, user=user, spaces=SpaceOptions(not no_spaces, max_spaces, space_idle_timeout))
 
 
 @token_app.command("create")

@@ -43,7 +43,7 @@ def release(
         target = connect(Path(cfg.hub.data_dir), port=cfg.hub.port, user=cfg.org, start=not dry_run)
         endpoint = target.endpoint if target else "(no Hub running: judged by the manifest alone)"
         from hub_release.release import run_release
-        from hub_release.stages import STAGES, snippets
+        from hub_release.stages import STAGES, snippets, space_url
 
         summary = run_release(
             cfg,
@@ -108,3 +108,6 @@ def release(
         env = f"export HF_ENDPOINT={summary.endpoint} HF_HUB_DISABLE_XET=1"
         console.print(env, highlight=False, markup=False, soft_wrap=True)
         console.print(snippets(cfg), highlight=False, markup=False, soft_wrap=True)
+        if "space" in {o.name for o in summary.outcomes if o.status != "skipped"}:
+            url = space_url(cfg, summary.endpoint)
+            console.print(f"\nThe Space, hosted by the Hub (its models at {cfg.version}): {url}", highlight=False)

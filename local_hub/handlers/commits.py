@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from local_hub.blobs import git_blob_sha1, lfs_pointer
 from local_hub.errors import HubError
-from local_hub.storage import CommitRequest, Entry, HubStorage, Repo, validate_path
+from local_hub.storage import MAIN, CommitRequest, Entry, HubStorage, Repo, validate_path
 from local_hub.web import Hub, base_url, json_object, read_json, repo_url
 
 LFS_SIZE_THRESHOLD = 10 * 1024 * 1024
@@ -91,7 +91,9 @@ async def commit(hub: Hub, request: Request, repo_type: str, namespace: str, nam
 
     def apply() -> Response:
         ref, pr_number = _commit_target(hub.storage, repo, revision, create_pr)
-        commit, _created = hub.storage.commit(repo, ref, commit_request, token.user)
+        commit, created = hub.storage.commit(repo, ref, commit_request, token.user)
+        if created and hub.spaces is not None and repo.type == "space" and ref == f"refs/heads/{MAIN}":
+            hub.spaces.on_push(repo, commit.oid)  # a new commit on a Space's main (re)starts it
         url = repo_url(request, repo_type, repo.repo_id)
         result = {"commitUrl": f"{url}/commit/{commit.oid}", "commitOid": commit.oid, "success": True}
         if pr_number is not None:

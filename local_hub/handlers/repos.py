@@ -10,8 +10,9 @@ from starlette.responses import JSONResponse, Response
 
 from local_hub.cards import front_matter, validate_card_yaml
 from local_hub.errors import HubError
+from local_hub.handlers.spaces import runtime_info
 from local_hub.storage import MAIN, REPO_TYPES, Entry, HubStorage
-from local_hub.web import Hub, read_json, repo_url
+from local_hub.web import Hub, base_url, read_json, repo_url
 
 
 def whoami(hub: Hub, request: Request) -> Response:
@@ -84,7 +85,9 @@ def repo_info(hub: Hub, request: Request, repo_type: str, namespace: str, name: 
             info[key] = card[key]
     if repo_type == "space":
         info["sdk"] = card.get("sdk") or repo.sdk
-        info["runtime"] = {"stage": "NO_APP_FILE" if "app.py" not in files else "STOPPED", "hardware": None}
+        info["runtime"] = runtime_info(hub, repo)
+        if hub.spaces is not None:
+            info["host"] = f"{base_url(request)}/spaces/{repo.repo_id}"
     return JSONResponse(info)
 
 
@@ -136,6 +139,8 @@ async def delete_repo(hub: Hub, request: Request) -> Response:
         hub.repo, request, repo_type, body.get("organization") or token.user, str(body.get("name")), write=True
     )
     await run_in_threadpool(hub.storage.delete_repo, repo)
+    if hub.spaces is not None and repo.type == "space":
+        await run_in_threadpool(hub.spaces.stop, repo.repo_id)
     return JSONResponse({})
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hub_client.client_env import configure_client_env
-from local_hub.server import LocalHubProcess
+from local_hub.server import LocalHubProcess, SpaceOptions
 
 TEST_USER = "marketbert"  # the session Hub's default user: the release's default org
 
@@ -49,6 +49,8 @@ class HubHandle:
 def prepare_session_hub() -> HubHandle:
     """Pick a port and a temp data dir, create the dev token, configure the client env (the server starts later)."""
     root = Path(tempfile.mkdtemp(prefix="hub-release-tests-"))
-    process = LocalHubProcess(root / "hub", user=TEST_USER)
+    # Spaces are not hosted by the session Hub (tests push many Spaces): tests/test_local_hub_spaces.py starts a
+    # second Hub process on the same data dir that hosts them.
+    process = LocalHubProcess(root / "hub", user=TEST_USER, spaces=SpaceOptions(enabled=False))
     configure_client_env(process.endpoint, token=process.token, hf_home=str(root / "hf-home"))
     return HubHandle(process)

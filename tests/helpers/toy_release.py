@@ -59,6 +59,7 @@ def build_toy_twin(output_dir: str | Path, label: str) -> Path:
 def publish_toy_release(namespace: str, *, suffix: str = "", n_firms: int = 60) -> ExplorerConfig:
     """Build and publish the toy dataset, MarketBERT and both TwinTransition classifiers under `namespace`."""
     from hub_client.hub_io import publish_folder
+    from marketbert.publish import publish_marketbert
     from tests.helpers.toy_data import make_toy_sequences
 
     config = ExplorerConfig(
@@ -71,8 +72,9 @@ def publish_toy_release(namespace: str, *, suffix: str = "", n_firms: int = 60) 
     dataset = make_toy_sequences(n_firms=n_firms, seed=0)
     dataset.push_to_hub(config.dataset_repo, config_name="sequences")
     with tempfile.TemporaryDirectory() as tmp:
-        model_dir = build_toy_marketbert(Path(tmp) / "marketbert", dataset)
-        publish_folder(model_dir, config.model_repo, commit_message="Toy MarketBERT")
+        build_toy_marketbert(Path(tmp) / "marketbert", dataset)
+        # With its real card (front matter, model-index from the evaluation), as the release publishes it.
+        publish_marketbert(Path(tmp) / "marketbert", config.model_repo, dataset_id=config.dataset_repo)
         for label, repo in config.twin_repos().items():
             publish_folder(build_toy_twin(Path(tmp) / label, label), repo, commit_message=f"Toy twin {label}")
     logger.info("Toy release published under %s", namespace)
