@@ -16,6 +16,8 @@ from pathlib import Path
 from huggingface_hub import DatasetCard, DatasetCardData, EvalResult, ModelCard
 from huggingface_hub import constants as hub_constants
 
+from model_cards.citations import bibtex
+
 BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 METRICS = (("accuracy", "Accuracy"), ("f1", "F1"), ("precision", "Precision"), ("recall", "Recall"), ("mcc", "MCC"))
 # `model-index` metric types (the Hub's metric ids); MCC is "matthews_correlation".
@@ -124,6 +126,44 @@ The project's own loader does the same: `twin_transition.load_twin_classifier("{
 """
 
 
+def _with_limitations_and_citations(text: str, results: dict) -> str:
+    """Fill SetFit's commented-out limitations section, and cite the body and the classification next to SetFit."""
+    label = results["label"]
+    keyword = results["baselines"].get("keyword_rule", {}).get("f1")
+    limitations = f"""## Bias, Risks and Limitations
+
+- The labels follow the project's labelling guide, not a legal or official definition of the {label} transition;
+  a 1 means the description is substantially about it (the main theme), not that it mentions it.
+- Trained on {results["train_counts"][label]} examples per class of short, hand-written descriptions. Real registry
+  descriptions are long lists in Nice wording: expect lower precision there, above all on lists with one
+  {label} item among many others, and on keyword traps (e.g. "energy drinks", "digital thermometers").
+- English only: a description in another language gets a probability that means nothing.
+- The test split is written like the training data{
+        f"; a keyword rule scores F1 {keyword:.3f} on it, so read the gap to that baseline, not the absolute F1"
+        if keyword is not None
+        else ""
+    }.
+"""
+    text = re.sub(r"<!--\n## Bias, Risks and Limitations.*?-->\n", lambda _: limitations, text, count=1, flags=re.S)
+    ours = bibtex("marketbert_release", "sbert", "nice", version=_package_version())
+    return re.sub(
+        r"(## Citation\n.*?```bibtex\n.*?```\n)",
+        lambda m: f"{m.group(1)}\n```bibtex\n{ours}\n```\n",
+        text,
+        count=1,
+        flags=re.S,
+    )
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("marketbert-release")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_twin_model_card(
     model_dir: str | Path,
     *,
@@ -158,6 +198,7 @@ def build_twin_model_card(
         results, repo_id=repo_id, dataset_repo_id=dataset_repo_id, label_definition=label_definition
     )
     text = text.replace("## Model Details", section + "\n## Model Details", 1)
+    text = _with_limitations_and_citations(text, results)
     if dataset_repo_id:  # SetFit could not check the dataset id at training time; fill in its comment
         link = f"- **Training Dataset:** [{DATASET_PRETTY_NAME}]({_hub_url(dataset_repo_id, 'dataset')})"
         text = re.sub(r"<!-- - \*\*Training Dataset:\*\* \[Unknown\]\([^)]*\) -->", link, text)

@@ -118,6 +118,11 @@ def test_publish_then_load_with_auto_classes_in_a_fresh_cache(trained, hub, tmp_
     assert f"| Recall@5 | {r5['marketbert']['recall@5']:.3f} | {r5['popularity']['recall@5']:.3f} |" in card.text
     assert "![Nice class embeddings, PCA](class_embeddings.png)" in card.text
     assert f"({results['train']['precision']}, weights saved in float32)" in card.text
+    # For readers: how it was trained, its limits and how to cite it; no internal targets.
+    steps = results["train"]["hyperparameters"]["steps"]
+    assert "## Training details" in card.text and f"| optimizer steps | {steps} |" in card.text
+    assert "## Limitations" in card.text and "@article{savcisens2024life2vec," in card.text
+    assert "target" not in card.text.lower()
     assert remote.dtype == torch.float32
     assert not [f for f in hub.api.list_repo_files(repo_id) if f.endswith((".bin", ".pkl", ".pt"))]
 

@@ -112,6 +112,8 @@ def test_push_and_stock_from_pretrained_in_fresh_cache(trained, hub, tmp_path):
     assert f'SetFitModel.from_pretrained("{repo_id}")' in card.text
     assert "| `green` | 1 | 4 | 89 |" in card.text
     assert "TF-IDF (word 1-2 grams) + logistic regression" in card.text
+    assert "## Bias, Risks and Limitations\n\n- The labels follow" in card.text  # filled, not SetFit's comment
+    assert "@inproceedings{reimers2019sbert," in card.text and "@misc{wipo2024nice," in card.text
     assert f"{hub.endpoint}/datasets/{dataset_repo}" in card.text
 
     # Publishing the same folder again makes no new commit, and the card section is not duplicated.
