@@ -141,6 +141,8 @@ def test_browser_reads_the_model_the_dataset_and_uses_the_space(space_hub, explo
             assert "MarketBERT" in page.locator("#card").inner_text()
             assert page.locator("#results tr").count() > 2  # header + the model-index metrics
             assert "Recall@5" in page.locator("#results").inner_text()
+            headings = page.locator("#card h2").all_inner_texts()  # the card's sections for readers, rendered
+            assert {"Training details", "Limitations", "Citation"} <= set(headings), headings
             page.screenshot(path=str(ARTIFACTS / "hub-model-page.png"), full_page=True)
 
             page.goto(f"{hub_url}/datasets/{toy_release.dataset_repo}/viewer/sequences/test")
@@ -153,6 +155,7 @@ def test_browser_reads_the_model_the_dataset_and_uses_the_space(space_hub, explo
             page.goto(f"{hub_url}/spaces/{explorer_space}")
             assert page.locator("#space-stage").inner_text() == "running"
             app = page.frame_locator("#space-app")
+            app.locator("#status").get_by_text("Worked example").wait_for(timeout=60_000)  # shown on load
             app.locator("#history textarea").fill(HISTORY)
             app.locator("#predict").click()
             app.locator("#status").get_by_text("Most likely class").wait_for(timeout=60_000)
