@@ -31,13 +31,13 @@ def push_dataset(out_dir: str | Path, repo_id: str, tag: str | None = None, *, p
     from huggingface_hub import DatasetCard
 
     from dataset_builder.schema import dataset_layout
-    from hub_client.hub_io import publish_folder, validate_repo_id
+    from hub_client.hub_io import publish_folder, validate_card, validate_repo_id
     from model_cards.dataset_card import write_dataset_card
 
     validate_repo_id(repo_id)
     report = BuildReport.load(out_dir)
     readme = write_dataset_card(report, dataset_layout(), repo_id)
-    DatasetCard.load(readme).validate(repo_type="dataset")
+    validate_card(DatasetCard.load(readme), repo_type="dataset")
     result = publish_folder(
         Path(out_dir) / REPO_DIR,
         repo_id,

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from hub_client.hub_io import PublishResult, publish_folder, validate_repo_id
+from hub_client.hub_io import PublishResult, publish_folder, validate_card, validate_repo_id
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def build_space_folder(folder: str | Path, space_repo: str, config, *, endpoint:
         shutil.copy(path, target)
     config.save(folder / CONFIG_FILE)
     card = space_card(config, space_repo, endpoint=endpoint or constants.ENDPOINT)
-    card.validate(repo_type="space")
+    validate_card(card, repo_type="space")
     card.save(folder / "README.md")
     return folder
 

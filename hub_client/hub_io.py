@@ -15,6 +15,7 @@ from typing import Literal
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
+from hub_client.errors import PermanentHubError
 from hub_client.retry import with_retries
 
 logger = logging.getLogger(__name__)
@@ -117,3 +118,17 @@ def set_visibility(repo_id: str, *, private: bool, repo_type: RepoType = "model"
     api = api or HfApi()
     api.update_repo_settings(repo_id, private=private, repo_type=repo_type)
     logger.info("%s %s is now %s", repo_type, repo_id, "private" if private else "public")
+
+
+def validate_card(card, *, repo_type: RepoType) -> None:
+    """Check a card's metadata with the Hub's validate-yaml endpoint (retried like every Hub call here).
+
+    Raises:
+        ValueError: the Hub refused the metadata (as `card.validate` does).
+    """
+    try:
+        with_retries(lambda: card.validate(repo_type=repo_type), what=f"Validating the {repo_type} card")
+    except PermanentHubError as err:
+        if isinstance(err.__cause__, ValueError):  # invalid metadata, not a Hub failure
+            raise err.__cause__ from None
+        raise

@@ -238,7 +238,9 @@ def write_marketbert_card(
     results = json.loads(results_path.read_text(encoding="utf-8"))
     card = build_marketbert_card(results, repo_id, dataset_id=dataset_id)
     if validate_remote:
-        card.validate(repo_type="model")
+        from hub_client.hub_io import validate_card
+
+        validate_card(card, repo_type="model")
     card.save(model_dir / "README.md")
     logger.info("Model card written to %s", model_dir / "README.md")
     return card

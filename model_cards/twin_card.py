@@ -146,6 +146,8 @@ def _with_limitations_and_citations(text: str, results: dict) -> str:
 """
     text = re.sub(r"<!--\n## Bias, Risks and Limitations.*?-->\n", lambda _: limitations, text, count=1, flags=re.S)
     ours = bibtex("marketbert_release", "sbert", "nice", version=_package_version())
+    if "@misc{wipo2024nice," in text:  # re-publishing a card that has them already
+        return text
     return re.sub(
         r"(## Citation\n.*?```bibtex\n.*?```\n)",
         lambda m: f"{m.group(1)}\n```bibtex\n{ours}\n```\n",

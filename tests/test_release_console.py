@@ -18,7 +18,7 @@ def test_expected_noise_goes_to_the_log_and_a_real_warning_reaches_the_user(tmp_
     terminal = io.StringIO()
     console = ReleaseConsole(stream=terminal)
     with console.capture(tmp_path):
-        logging.getLogger("setfit.modeling").warning(EXPECTED)
+        logging.getLogger("tests.a_library").warning(EXPECTED)  # a library logger that propagates
         logging.getLogger("hub_client.retry").warning("Publishing org/x: transient (503); retry 1/6 in 1s")
         logging.getLogger("marketbert.train").info("Vocabulary: 120 tokens")
         print("{'loss': 5.2, 'epoch': 0.5}")  # a library's progress dict
@@ -40,7 +40,7 @@ def test_expected_noise_goes_to_the_log_and_a_real_warning_reaches_the_user(tmp_
 def test_verbose_streams_everything(tmp_path, capsys):
     console = ReleaseConsole(verbose=True, stream=io.StringIO())
     with console.capture(tmp_path):
-        logging.getLogger("setfit.modeling").warning(EXPECTED)
+        logging.getLogger("tests.a_library").warning(EXPECTED)
         print("library output")
     err = capsys.readouterr().err
     assert EXPECTED in err and "library output" in err

@@ -55,7 +55,7 @@ def publish_twin(
 
     The card (README.md) is rewritten in `output_dir` first; the push is one commit, tagged with `tag` if given.
     """
-    from hub_client.hub_io import publish_folder, validate_repo_id
+    from hub_client.hub_io import publish_folder, validate_card, validate_repo_id
     from model_cards.twin_card import build_twin_model_card
 
     validate_repo_id(repo_id)
@@ -64,7 +64,7 @@ def publish_twin(
     card = build_twin_model_card(
         output_dir, repo_id=repo_id, dataset_repo_id=dataset_repo_id, label_definition=LABELS[label]
     )
-    card.validate(repo_type="model")
+    validate_card(card, repo_type="model")
     card.save(Path(output_dir) / "README.md")
     return publish_folder(
         output_dir,
@@ -86,7 +86,7 @@ def publish_twin_dataset(
     api: HfApi | None = None,
 ) -> PublishResult:
     """Publish the labelled data (`data/{train,test}.jsonl`, the labelling guide, a card) as a dataset repo."""
-    from hub_client.hub_io import publish_folder, validate_repo_id
+    from hub_client.hub_io import publish_folder, validate_card, validate_repo_id
     from model_cards.twin_card import build_twin_dataset_card
 
     validate_repo_id(repo_id)
@@ -94,7 +94,7 @@ def publish_twin_dataset(
     data = load_labelled_data(data_dir)  # checks every record before anything is pushed
     categories = {split: dict(Counter(data[split]["category"])) for split in data}
     card = build_twin_dataset_card(label_counts(data), categories, repo_id=repo_id, label_definitions=LABELS)
-    card.validate(repo_type="dataset")
+    validate_card(card, repo_type="dataset")
     with tempfile.TemporaryDirectory(prefix="twin-dataset-") as staging:
         staging = Path(staging)
         (staging / "data").mkdir()
