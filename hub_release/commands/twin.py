@@ -139,7 +139,7 @@ def score(
     green: str = typer.Option(..., help="Green classifier: folder or Hub repo id."),
     digital: str = typer.Option(..., help="Digital classifier: folder or Hub repo id."),
     threshold: float = typer.Option(0.5, help="Probability from which a filing counts as green/digital."),
-    num_proc: int = typer.Option(None, help="Worker processes on a CPU [default: one per core]; 1: this process."),
+    num_proc: int = typer.Option(None, help="Worker processes on a CPU [default: 1, this process, all cores]."),
 ) -> None:
     """Score every filing and push the `twin_scores` and `twin_trajectories` configs to DATASET."""
     configure_client_env()
