@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +27,15 @@ import torch
 from explorer.history import format_filing, format_history
 from marketbert import baselines
 from marketbert.data import FirmEncoder
-from marketbert.inference import forecast_last_filing, item_ids, label_scores, load_marketbert, nice_ids
-from marketbert.tokenizer import ITEM_PREFIX, NICE_TOKENS, NUM_NICE_CLASSES, item_token
+from marketbert.inference import (
+    forecast_last_filing,
+    forecast_next_filings,
+    item_ids,
+    item_term,
+    load_marketbert,
+    nice_ids,
+)
+from marketbert.tokenizer import NICE_TOKENS, NUM_NICE_CLASSES, item_token
 from nice_classification import NICE_HEADINGS, class_label
 
 logger = logging.getLogger(__name__)
@@ -139,10 +145,6 @@ def class_relatedness(train) -> tuple[np.ndarray, np.ndarray]:
     return baselines.proximity(incidence), baselines.popularity(per_filing)
 
 
-def _item_term(token: str) -> str:
-    return token[len(ITEM_PREFIX) :].replace("_", " ")
-
-
 class Explorer:
     """MarketBERT, the class relatedness and the TwinTransition classifiers, ready to answer batched requests."""
 
@@ -166,7 +168,7 @@ class Explorer:
         self.batch_size = batch_size
         self._nice_ids = nice_ids(encoder)
         self._item_ids = item_ids(encoder)
-        self._item_terms = [_item_term(t) for t in encoder.vocab.items]
+        self._item_terms = [item_term(t) for t in encoder.vocab.items]
         self._product_ids = torch.cat([self._nice_ids, self._item_ids])
         self._id_to_token = {i: t for t, i in encoder.token_ids.items()}
 
@@ -199,17 +201,6 @@ class Explorer:
         return self.model.device
 
     # -- next filing ---------------------------------------------------------------------------------------------
-    def _placeholder_filing(self, history: Sequence[dict]) -> dict:
-        """A next filing of the firm's typical size (median classes and known items per filing); all of it masked."""
-        n_classes = max(1, round(statistics.median(len(f["nice_classes"]) for f in history)))
-        known = [sum(item_token(t) in self.encoder.item_ids for t in f["terms"] or ()) for f in history]
-        n_items = min(round(statistics.median(known)), self.encoder.vocab.max_items_per_filing, len(self._item_terms))
-        return {
-            "filing_date": history[-1]["filing_date"],
-            "nice_classes": list(range(1, n_classes + 1)),
-            "terms": self._item_terms[:n_items],
-        }
-
     def forecast(
         self, histories: Sequence[Sequence[dict]], top_k: int | Sequence[int] = 10
     ) -> list[NextFilingForecast]:
@@ -223,14 +214,7 @@ class Explorer:
                 raise ValueError(f"History #{i} is empty: give at least one filing.")
             if not 1 <= int(k) <= MAX_TOP_K:
                 raise ValueError(f"top_k must be between 1 and {MAX_TOP_K}, got {k!r}.")
-        nice, items = self._nice_ids, self._item_ids
-        scores = forecast_last_filing(
-            self.model,
-            self.encoder,
-            [h + [self._placeholder_filing(h)] for h in histories],
-            lambda log_probs, _: (label_scores(log_probs, nice), label_scores(log_probs, items)),
-            batch_size=self.batch_size,
-        )
+        scores = forecast_next_filings(self.model, self.encoder, histories, batch_size=self.batch_size)
         past = np.zeros((len(histories), NUM_NICE_CLASSES), dtype=bool)
         for row, history in enumerate(histories):
             for filing in history:
@@ -297,7 +281,7 @@ class Explorer:
     def _token_label(token: str) -> str:
         if token in NICE_TOKENS:
             return class_label(NICE_TOKENS.index(token) + 1)
-        return _item_term(token)
+        return item_term(token)
 
     # -- twin transition ------------------------------------------------------------------------------------------
     def twin_probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -11,7 +12,7 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedModel
 
 from marketbert.data import FirmEncoder, mask_last_filing
-from marketbert.tokenizer import NICE_TOKENS
+from marketbert.tokenizer import ITEM_PREFIX, NICE_TOKENS
 
 R = TypeVar("R")
 
@@ -24,6 +25,7 @@ def forecast_last_filing(
     *,
     batch_size: int = 64,
     desc: str = "Forecasting",
+    progress: bool = True,
 ) -> list[R]:
     """For each filing list, mask its last filing and call `reduce(log_probs, true_ids)` on the masked positions.
 
@@ -38,7 +40,7 @@ def forecast_last_filing(
     results: list[R | None] = [None] * len(encoded)
     model.eval()
     pad_id = encoder.tokenizer.pad_token_id
-    for start in tqdm(range(0, len(order), batch_size), desc=desc, disable=len(order) <= batch_size):
+    for start in tqdm(range(0, len(order), batch_size), desc=desc, disable=not progress or len(order) <= batch_size):
         rows = order[start : start + batch_size]
         width = max(len(encoded[i][0]) for i in rows)
         ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
@@ -53,6 +55,51 @@ def forecast_last_filing(
             log_probs = torch.log_softmax(logits[r, positions].float(), dim=-1).cpu()
             results[i] = reduce(log_probs, torch.as_tensor([original[p] for p in positions]))
     return results  # type: ignore[return-value]
+
+
+def next_filing_placeholder(history: Sequence[dict], encoder: FirmEncoder) -> dict:
+    """A next filing of the firm's typical size (median classes and known items per filing), to be masked whole.
+
+    Its tokens only reserve positions: every one is masked, so which classes and items fill them does not matter.
+    """
+    n_classes = max(1, round(statistics.median(len(f["nice_classes"]) for f in history)))
+    known = [sum(t in encoder.item_ids for t in encoder.events([f])[0]) for f in history]
+    n_items = min(round(statistics.median(known)), encoder.vocab.max_items_per_filing, len(encoder.vocab.items))
+    return {
+        "filing_date": history[-1]["filing_date"],
+        "nice_classes": list(range(1, n_classes + 1)),
+        "terms": [item_term(t) for t in encoder.vocab.items[:n_items]],
+    }
+
+
+def forecast_next_filings(
+    model: PreTrainedModel,
+    encoder: FirmEncoder,
+    histories: Sequence[Sequence[dict]],
+    *,
+    batch_size: int = 64,
+    desc: str = "Forecasting",
+    progress: bool = True,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """`(class_probs (45,), item_probs (n_items,))` for the filing after each history (chronological filings)."""
+    for i, history in enumerate(histories):
+        if not history:
+            raise ValueError(f"History #{i} is empty: give at least one filing.")
+    classes, items = nice_ids(encoder), item_ids(encoder)
+    return forecast_last_filing(
+        model,
+        encoder,
+        [list(h) + [next_filing_placeholder(h, encoder)] for h in histories],
+        lambda log_probs, _: (label_scores(log_probs, classes), label_scores(log_probs, items)),
+        batch_size=batch_size,
+        desc=desc,
+        progress=progress,
+    )
+
+
+def item_term(token: str) -> str:
+    """The goods/services term of an `ITEM_*` token (`ITEM_computer_software` -> "computer software")."""
+    return token[len(ITEM_PREFIX) :].replace("_", " ")
 
 
 def label_scores(log_probs: torch.Tensor, label_ids: torch.Tensor) -> np.ndarray:

@@ -91,3 +91,37 @@ def push(
     result = publish_marketbert(output_dir, repo_id, tag, dataset_id=dataset_id)
     state = "published" if result.created_commit else "unchanged"
     typer.echo(f"{state}: {result.url} @ {result.commit[:8]}" + (f" ({result.tag})" if result.tag else ""))
+
+
+@app.command()
+def forecast(
+    model: str = typer.Option(..., help="Model folder or Hub repo id."),
+    dataset: str = typer.Option(..., help="Dataset repo id or folder (config `sequences`)."),
+    output: Path = typer.Option(..., help="Parquet file for the forecasts (one row per firm)."),
+    split: list[str] = typer.Option([], help="Split(s) to forecast [default: all]."),
+    top_k: int = typer.Option(10, help="Classes and items listed per firm (1-45)."),
+    num_proc: int = typer.Option(None, help="Worker processes [default: one per GPU, else 1]."),
+    batch_size: int = typer.Option(64, help="Firms per forward pass."),
+) -> None:
+    """Forecast the next filing of every firm (classes and items with probabilities), over all cores or GPUs."""
+    if output.suffix != ".parquet":
+        raise typer.BadParameter(f"{output} must end in .parquet", param_hint="--output")
+    from hub_client.client_env import configure_client_env
+
+    configure_client_env()
+    import datasets
+
+    from marketbert.batch_forecast import forecast_dataset
+    from marketbert.train import load_sequences
+
+    splits = load_sequences(dataset)
+    unknown = sorted(set(split) - set(splits))
+    if unknown:
+        raise typer.BadParameter(f"unknown split(s) {unknown}; the dataset has {sorted(splits)}", param_hint="--split")
+    parts = []
+    for name in split or list(splits):
+        rows = forecast_dataset(model, splits[name], top_k=top_k, num_proc=num_proc, batch_size=batch_size)
+        parts.append(rows.add_column("split", [name] * len(rows)))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    datasets.concatenate_datasets(parts).to_parquet(str(output))
+    typer.echo(f"forecast: {sum(len(p) for p in parts)} firms -> {output}")
