@@ -36,7 +36,15 @@ REQUIRED_SECTIONS = (
     "## Citation",
 )
 SOURCE_DESCRIPTIONS = {
-    "synthetic": "synthetic data from `dataset_builder.synthetic` (no real filing)",
+    "synthetic": "synthetic data from `dataset_builder.synthetic` (no real filing), read directly",
+    "synthetic-euipo": (
+        "synthetic data from `dataset_builder.synthetic` (no real filing), written as EUIPO trade mark XML "
+        "(EM-TM-TradeMark-V3, zip archives as the EUIPO bulk downloads come) and read through the EUIPO reader"
+    ),
+    "synthetic-uspto-csv": (
+        "synthetic data from `dataset_builder.synthetic` (no real filing), written as USPTO Trademark Case Files "
+        "Dataset CSV tables and read through the USPTO Case Files reader"
+    ),
     "euipo": "EUIPO open data, EU trade mark XML (EM-TM-TradeMark-V3); reuse allowed with credit to the EUIPO",
     "uspto-xml": "USPTO trademark daily XML v2.0 (US government work, public domain)",
     "uspto-csv": "USPTO Trademark Case Files Dataset (US government work, public domain)",
@@ -59,6 +67,8 @@ class DatasetLayout:
 
 LICENSES = {  # source: (license id, name, link, text)
     "synthetic": ("cc0-1.0", None, None, "CC0 1.0: the synthetic data is dedicated to the public domain."),
+    "synthetic-euipo": ("cc0-1.0", None, None, "CC0 1.0: the synthetic data is dedicated to the public domain."),
+    "synthetic-uspto-csv": ("cc0-1.0", None, None, "CC0 1.0: the synthetic data is dedicated to the public domain."),
     "euipo": (
         "other",
         "euipo-open-data",
@@ -144,7 +154,7 @@ def build_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None
     license_id, license_name, license_link, license_text = LICENSES.get(
         report.source, ("unknown", None, None, "The license of the input data applies; the builder adds none.")
     )
-    synthetic = report.source == "synthetic"
+    synthetic = report.source.startswith("synthetic")
     card_data = DatasetCardData(
         pretty_name="Firm trademark sequences" + (" (synthetic)" if synthetic else ""),
         language=["en"],
@@ -177,6 +187,7 @@ def build_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None
         plot_path=PLOT_PATH,
         source=report.source,
         source_description=SOURCE_DESCRIPTIONS[report.source],
+        reader=getattr(report, "reader", None),
         inputs=[Path(p).name for p in report.inputs],
         version=layout.builder_version,
         records_read=report.records_read,
