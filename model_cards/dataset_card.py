@@ -17,7 +17,8 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from hub_client.errors import CardValidationError
 from model_cards.citations import bibtex
-from nice_classification import NUM_NICE_CLASSES
+from nice_classification import NICE_HEADINGS, NUM_NICE_CLASSES, official_heading
+from nice_classification.official import EDITION
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +148,19 @@ def write_class_plot(class_frequency: dict[str, int], path: Path) -> Path:
     return path
 
 
+def _class_rows(class_frequency: dict[str, int]) -> list[dict]:
+    """The 45 classes for the card's table: number, short label, official heading, filings."""
+    return [
+        {
+            "number": c,
+            "label": NICE_HEADINGS[c],
+            "heading": official_heading(c),
+            "filings": class_frequency.get(str(c), 0),
+        }
+        for c in range(1, NUM_NICE_CLASSES + 1)
+    ]
+
+
 def build_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None) -> DatasetCard:
     """The card for a build (the builder's `BuildReport`) of `layout`; `repo_id` goes into the usage snippet."""
     repo = Path(report.out_dir) / "repo"
@@ -197,6 +211,8 @@ def build_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None
         dropped_class_codes=report.dropped_class_codes,
         reason_descriptions=layout.reject_reasons,
         license_text=license_text,
+        nice_edition=EDITION,
+        nice_classes=_class_rows(report.stats.get("class_frequency", {})),
         citation=bibtex(
             *DATASET_CITATIONS.get(report.source, ("marketbert_release", "nice")), version=layout.builder_version
         ),
