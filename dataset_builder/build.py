@@ -3,7 +3,9 @@
 The chain (datatrove style, one record type flowing through):
 
 1. read (`sources.py`): the readers, DuckDB's CSV/Parquet scanners or the synthetic generator give `raw_records`,
-   one row per input record, at most `limit` of them;
+   one row per input record, at most `limit` of them. `synthetic-euipo` / `synthetic-uspto-csv` first write the
+   generator's filings as registry files (`registry_files.py`, under `out_dir/synthetic-registry/`, reused while
+   the config is the same), then read them with the `euipo` / `uspto-csv` reader like any bulk download;
 2. the pipeline steps (`steps.py`), in SQL with the `normalize.py` macros: validate (each record is kept or gets
    one reject reason), dedupe (the first record of an application number is kept), owners -> firms, the
    `min_filings` filter and the seeded firm-level 80/10/10 split;
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from dataset_builder.db import connect
 from dataset_builder.readers import ColumnMapping
+from dataset_builder.registry_files import synthetic_registry
 from dataset_builder.report import REJECT_REASONS, REJECTS_NAME, REPO_DIR, BuildReport, fill_counts, write_rejects
 from dataset_builder.sources import SOURCES, read_records
 from dataset_builder.steps import Params, run_pipeline
@@ -30,6 +33,8 @@ from dataset_builder.synthetic import SyntheticConfig
 from dataset_builder.writer import PARQUET_OPTIONS, write_outputs
 
 __all__ = ["PARQUET_OPTIONS", "REJECT_REASONS", "REPO_DIR", "SOURCES", "BuildReport", "build_dataset"]
+
+REGISTRY_DIR = "synthetic-registry"  # under the output folder: the generated registry files of `synthetic-*` sources
 
 logger = logging.getLogger(__name__)
 
@@ -52,14 +57,15 @@ def build_dataset(
 
     Args:
         out_dir: output folder (its previous `repo/` content is replaced).
-        source: one of `SOURCES`; `synthetic` needs no input.
+        source: one of `SOURCES`; the `synthetic*` sources need no input (`synthetic`: the generator's table read
+            directly; `synthetic-euipo` / `synthetic-uspto-csv`: written as registry files and read by the readers).
         inputs: files, folders or zip archives (XML sources); CSV/Parquet/JSONL files or folders otherwise;
             for `uspto-csv` the folder holding `case_file.csv`, `owner.csv`, `intl_class.csv`, `statement.csv`.
-        n_firms: number of synthetic firms (synthetic only; `synthetic` overrides it).
+        n_firms: number of synthetic firms (synthetic sources only; `synthetic` overrides it).
         seed: seeds the synthetic generator and the firm-level split.
         min_filings: firms with fewer filings are dropped (their filings are rejected with a reason).
         mapping: column names of the generic `csv`/`parquet`/`jsonl` sources.
-        synthetic: the full generator config (synthetic only; default `SyntheticConfig(n_firms, seed)`).
+        synthetic: the full generator config (synthetic sources; default `SyntheticConfig(n_firms, seed)`).
         memory_limit: DuckDB's memory budget; beyond it, work spills to `out_dir/.work` (peak RSS ~ this + 300 MB).
         write_card: also write `repo/README.md` and the class-frequency plot.
         limit: read at most this many records (the first ones; for quick looks and tests); None reads all.
@@ -76,24 +82,32 @@ def build_dataset(
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be >= 1, got {limit}.")
     paths = [Path(p) for p in inputs or []]
-    if source != "synthetic" and not paths:
+    generated = source.startswith("synthetic")
+    if not generated and not paths:
         raise ValueError(f"Source {source!r} needs at least one input path (--input).")
-    cfg = (synthetic or SyntheticConfig(n_firms=n_firms, seed=seed)) if source == "synthetic" else None
+    cfg = (synthetic or SyntheticConfig(n_firms=n_firms, seed=seed)) if generated else None
     out = Path(out_dir)
     work = out / ".work"
     shutil.rmtree(work, ignore_errors=True)
     shutil.rmtree(out / REPO_DIR / "data", ignore_errors=True)
+    reader, registry = source, None
+    if generated and source != "synthetic":
+        registry = synthetic_registry(cfg, out / REGISTRY_DIR, source.removeprefix("synthetic-"))
+        reader, paths = registry.reader, registry.inputs
     work.mkdir(parents=True)
     con = connect(work, memory_limit)
     report = BuildReport(str(out), source, seed, min_filings, inputs=[str(p) for p in paths])
     report.synthetic = asdict(cfg) if cfg else None
+    report.reader = reader if registry else None
     try:
         mapping = mapping or ColumnMapping()
         oracle = read_records(
-            con, source, paths, mapping=mapping, synthetic=cfg, staging=work / "raw.parquet", limit=limit
+            con, reader, paths, mapping=mapping, synthetic=cfg, staging=work / "raw.parquet", limit=limit
         )
+        if registry is not None:
+            oracle = registry.oracle
         logger.info("Validating and normalising records")
-        run_pipeline(con, Params(source, min_filings, seed))
+        run_pipeline(con, Params(reader, min_filings, seed))  # ids of id-only owners: "{reader}:{id}"
         report.firms, report.filings, term_stats = write_outputs(con, source, out / REPO_DIR, oracle)
         fill_counts(con, report, term_stats)
         write_rejects(con, out / REJECTS_NAME)

@@ -52,6 +52,7 @@ class BuildReport:
     stats: dict = field(default_factory=dict)  # for the card: sizes, classes, dates, class frequency
     inputs: list[str] = field(default_factory=list)
     synthetic: dict | None = None  # the SyntheticConfig used, for synthetic builds
+    reader: str | None = None  # the reader of generated registry files (`synthetic-euipo` -> `euipo`)
     seconds: float = 0.0
 
     @property

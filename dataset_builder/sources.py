@@ -28,7 +28,18 @@ from dataset_builder.synthetic import SyntheticConfig, generate
 
 logger = logging.getLogger(__name__)
 
-SOURCES = ("synthetic", "euipo", "uspto-xml", "uspto-csv", "csv", "parquet", "jsonl")
+# `synthetic-euipo` / `synthetic-uspto-csv` are read here as `euipo` / `uspto-csv` (see `build.py`).
+SOURCES = (
+    "synthetic",
+    "synthetic-euipo",
+    "synthetic-uspto-csv",
+    "euipo",
+    "uspto-xml",
+    "uspto-csv",
+    "csv",
+    "parquet",
+    "jsonl",
+)
 _BATCH = 20_000
 
 

@@ -9,7 +9,11 @@ The generative story (vectorised over firms, one step per filing):
   where `logit_c = bias + popularity_c + beta * <z, e_c> + gamma * recent_use_c + alpha * relatedness_c`:
   firms repeat recent classes, and diversify into classes related to the ones they already use.
 * Firm sizes are heavy-tailed (log-normal, capped), dates are spread over decades, and 1-3 goods/services terms
-  per class come from real-looking Nice wording (`nice.CLASS_TERMS`), with a firm-specific style.
+  per class are official Nice indications (`nice.class_terms()`, WIPO NCL 12-2024): each firm prefers a few
+  indications per class, drawn from a Zipf law over the class's indications, so terms are both common and
+  firm-specific (learnable).
+* Each firm has a stable applicant identifier (`owner_id`) besides its name, whose spelling varies between filings;
+  `registry_files.py` writes the table as registry files (EUIPO XML, USPTO Case Files CSV).
 
 Because inclusion is independent given the latent state, the probability of class `c` in a filing is exactly
 `pi_c / (1 - prod_j (1 - pi_j))`. It is recorded for each firm's last filing (`oracle_last_filing_class_probs`):
@@ -24,17 +28,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
-from dataset_builder.nice import CLASS_TERMS, POPULARITY_RANK, SECTORS
+from dataset_builder.nice import POPULARITY_RANK, SECTORS, class_terms
 from dataset_builder.schema import NUM_NICE_CLASSES
+from nice_classification.official import class_texts
 
 logger = logging.getLogger(__name__)
 
 RAW_COLUMNS = ("application_number", "filing_date", "nice_classes", "owner", "goods_services")
+# Goods/services terms: indications a firm prefers per class, the Zipf exponent of their popularity, the jitter of
+# the popularity order (short, general indications first) and the share of terms drawn afresh from the class.
+TERMS_PER_FIRM_CLASS = 6
+TERM_ZIPF = 1.1
+TERM_JITTER = 0.5
+FRESH_TERM_RATE = 0.1
 
 _NAME_HEADS = [
     "Nor", "Vel", "Kal", "Bri", "Sol", "Tar", "Mar", "Zen", "Lum", "Ori", "Cor", "Ast", "Ver", "Pol", "Dan", "Hel",
@@ -92,7 +104,7 @@ class SyntheticConfig:
 class SyntheticData:
     """Raw filings (generic CSV columns, one row per filing) and the oracle of each firm's last filing."""
 
-    raw: pa.Table  # RAW_COLUMNS, all strings, in firm order
+    raw: pa.Table  # RAW_COLUMNS and `owner_id` (the firm's applicant identifier), all strings, in firm order
     oracle: pa.Table  # application_number (of each firm's last filing), oracle_last_filing_class_probs
     class_embeddings: np.ndarray  # (45, latent_dim), row 0 = class 1
     relatedness: np.ndarray  # (45, 45) non-negative class relatedness used by the generator
@@ -220,23 +232,73 @@ def _dates(cfg: SyntheticConfig, rng: np.random.Generator, firm: np.ndarray, ste
     return days
 
 
-def _goods_services(rng: np.random.Generator, firm: np.ndarray, classes: list[list[int]]) -> list[str]:
-    """English goods/services text per filing: 1-3 terms per class; each firm prefers its own terms of a class."""
-    style = rng.integers(0, 1 << 20, size=int(firm.max()) + 1)
-    n_pairs = sum(len(c) for c in classes)
-    draws = (rng.geometric(0.45, size=(n_pairs, 3)) - 1).tolist()
+def _term_cdfs(rng: np.random.Generator) -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
+    """Per class: its terms in popularity order and the Zipf CDF over that order.
+
+    Popular terms echo the official class heading and are short (general, as "clothing" or "advertising"): the
+    score is the term's length over (1 + 2 x its words found in the heading), jittered.
+    """
+    cdfs = {}
+    for c, terms in class_terms().items():
+        heading = set(re.findall(r"[a-z]{4,}", class_texts()[c].heading.lower()))
+        echo = np.array([len(set(re.findall(r"[a-z]{4,}", t.lower())) & heading) for t in terms], float)
+        score = np.array([len(t) for t in terms], float) / (1 + 2 * echo)
+        score *= np.exp(TERM_JITTER * rng.normal(size=len(terms)))
+        ranked = tuple(terms[i] for i in np.argsort(score, kind="stable"))
+        weights = 1.0 / np.arange(1, len(ranked) + 1) ** TERM_ZIPF
+        cdfs[c] = (ranked, np.cumsum(weights) / weights.sum())
+    return cdfs
+
+
+def _zipf_draws(cdfs: dict, classes: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Indices (into each class's ranked terms) drawn by inverting the Zipf CDF of `classes` at uniforms `u`."""
+    out = np.zeros(u.shape, np.int64)
+    for c in np.unique(classes).tolist():
+        rows = classes == c
+        ranked, cdf = cdfs[c]
+        out[rows] = np.minimum(np.searchsorted(cdf, u[rows]), len(ranked) - 1)
+    return out
+
+
+def _goods_services(seed: int, firm: np.ndarray, classes: list[list[int]]) -> list[str]:
+    """English goods/services text per filing: 1-3 official Nice indications per class, in the firm's own style.
+
+    Each (firm, class) has a preferred handful of indications, drawn from a Zipf law over the class's indications
+    (so a few are common across firms); a filing mostly reuses the firm's first preferences, sometimes a fresh draw.
+    Its own random stream: the filings' classes, dates and owners do not depend on it.
+    """
+    rng = np.random.default_rng([seed, 3])
+    cdfs = _term_cdfs(rng)
+    n_classes = np.array([len(c) for c in classes])
+    pair_firm = np.repeat(firm, n_classes)
+    pair_class = np.array([c for cls in classes for c in cls], np.int64)
+    keys, pair_key = np.unique(pair_firm * 64 + pair_class, return_inverse=True)
+    preferred = _zipf_draws(
+        cdfs,
+        np.repeat(keys % 64, TERMS_PER_FIRM_CLASS).reshape(-1, TERMS_PER_FIRM_CLASS),
+        rng.random((len(keys), TERMS_PER_FIRM_CLASS)),
+    )
+    n_pairs = len(pair_class)
+    picks = preferred[pair_key[:, None], (rng.geometric(0.45, size=(n_pairs, 3)) - 1) % TERMS_PER_FIRM_CLASS]
+    fresh = rng.random((n_pairs, 3)) < FRESH_TERM_RATE
+    picks[fresh] = _zipf_draws(cdfs, np.repeat(pair_class[:, None], 3, axis=1)[fresh], rng.random(int(fresh.sum())))
     n_terms = (1 + rng.binomial(2, 0.35, size=n_pairs)).tolist()
-    texts, pair = [], 0
-    for f, cls in zip(firm.tolist(), classes, strict=True):
+    texts, pair, picks = [], 0, picks.tolist()
+    for cls in classes:
         parts = []
         for c in cls:
-            options = CLASS_TERMS[c]
-            offset = style[f] * 7 + c * 13
-            chosen = list(dict.fromkeys(options[(offset + r) % len(options)] for r in draws[pair][: n_terms[pair]]))
+            ranked = cdfs[c][0]
+            chosen = dict.fromkeys(ranked[i] for i in picks[pair][: n_terms[pair]])
             parts.append(f"Class {c}: " + "; ".join(t[0].upper() + t[1:] for t in chosen))
             pair += 1
         texts.append("; ".join(parts))
     return texts
+
+
+def _applicant_ids(seed: int, n_firms: int) -> np.ndarray:
+    """A distinct, stable numeric applicant identifier per firm (as EUIPO knows its applicants), 7+ digits."""
+    space = max(9_000_000, 10 * n_firms)
+    return np.random.default_rng([seed, 2]).choice(space, size=n_firms, replace=False) + 1_000_000
 
 
 def generate(config: SyntheticConfig | None = None, *, ceiling_draws: int = 0) -> SyntheticData:
@@ -247,7 +309,7 @@ def generate(config: SyntheticConfig | None = None, *, ceiling_draws: int = 0) -
     Example:
         >>> data = generate(SyntheticConfig(n_firms=100, seed=1))
         >>> data.raw.column_names
-        ['application_number', 'filing_date', 'nice_classes', 'owner', 'goods_services']
+        ['application_number', 'filing_date', 'nice_classes', 'owner', 'goods_services', 'owner_id']
     """
     cfg = config or SyntheticConfig()
     rng = np.random.default_rng(cfg.seed)
@@ -263,7 +325,8 @@ def generate(config: SyntheticConfig | None = None, *, ceiling_draws: int = 0) -
     names = _firm_names(rng, cfg.n_firms)
     variant = rng.random(len(firm))
     classes = [(np.flatnonzero(row) + 1).tolist() for row in x]
-    gs_texts = _goods_services(rng, firm, classes)
+    gs_texts = _goods_services(cfg.seed, firm, classes)
+    applicant_ids = _applicant_ids(cfg.seed, cfg.n_firms)
 
     # Output rows grouped by firm, chronological within a firm.
     rows = np.lexsort((step, firm))
@@ -284,6 +347,7 @@ def generate(config: SyntheticConfig | None = None, *, ceiling_draws: int = 0) -
             "nice_classes": pa.array([";".join(map(str, classes[i])) for i in rows.tolist()], pa.string()),
             "owner": pa.array(owners, pa.string()),
             "goods_services": pa.array([gs_texts[i] for i in rows.tolist()], pa.string()),
+            "owner_id": pa.array(np.char.mod("%d", applicant_ids[firm[rows]]).tolist(), pa.string()),
         }
     )
     last = sizes[firm] == step + 1

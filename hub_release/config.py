@@ -52,16 +52,19 @@ class HubSection:
 @dataclass
 class DatasetSection:
     name: str = "firm-trademark-sequences"
-    source: str = "synthetic"  # synthetic | euipo | uspto-xml | uspto-csv | csv | parquet | jsonl
+    # synthetic-euipo (generated EUIPO XML zips, read by the EUIPO reader) | synthetic-uspto-csv | synthetic (the
+    # generator's table, no files) | euipo | uspto-xml | uspto-csv | csv | parquet | jsonl
+    source: str = "synthetic-euipo"
     inputs: list[str] = field(default_factory=list)  # files/folders for the non-synthetic sources
-    n_firms: int = 4000  # synthetic only
+    n_firms: int = 4000  # synthetic sources only
     min_filings: int = 2
 
     def __post_init__(self) -> None:
         _check_name("dataset.name", self.name)
-        sources = ("synthetic", "euipo", "uspto-xml", "uspto-csv", "csv", "parquet", "jsonl")
+        sources = ("synthetic-euipo", "synthetic-uspto-csv", "synthetic", "euipo", "uspto-xml", "uspto-csv", "csv")
+        sources += ("parquet", "jsonl")
         _check(self.source in sources, "dataset.source", self.source, f"one of {', '.join(sources)}")
-        _check(self.source == "synthetic" or bool(self.inputs), "dataset.inputs", self.inputs, "input paths")
+        _check(self.source.startswith("synthetic") or bool(self.inputs), "dataset.inputs", self.inputs, "input paths")
         _check(self.n_firms >= 10, "dataset.n_firms", self.n_firms, "an integer >= 10")
         _check(self.min_filings >= 1, "dataset.min_filings", self.min_filings, "an integer >= 1")
 

@@ -235,7 +235,8 @@ def run_tag(ctx: StageContext) -> StageRecord:
 
 
 def dataset_inputs(cfg: ReleaseConfig) -> list[Path]:
-    """The registry files the dataset is built from (none for the seeded synthetic source)."""
+    """The registry files the dataset is built from (none for the synthetic sources: their files are a pure function
+    of the config the stage key covers, generated under the stage's work folder)."""
     return [Path(p) for p in cfg.dataset.inputs]
 
 

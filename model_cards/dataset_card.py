@@ -17,7 +17,8 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from hub_client.errors import CardValidationError
 from model_cards.citations import bibtex
-from nice_classification import NUM_NICE_CLASSES
+from nice_classification import NICE_HEADINGS, NUM_NICE_CLASSES, official_heading
+from nice_classification.official import EDITION
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,15 @@ REQUIRED_SECTIONS = (
     "## Citation",
 )
 SOURCE_DESCRIPTIONS = {
-    "synthetic": "synthetic data from `dataset_builder.synthetic` (no real filing)",
+    "synthetic": "synthetic data from `dataset_builder.synthetic` (no real filing), read directly",
+    "synthetic-euipo": (
+        "synthetic data from `dataset_builder.synthetic` (no real filing), written as EUIPO trade mark XML "
+        "(EM-TM-TradeMark-V3, zip archives as the EUIPO bulk downloads come) and read through the EUIPO reader"
+    ),
+    "synthetic-uspto-csv": (
+        "synthetic data from `dataset_builder.synthetic` (no real filing), written as USPTO Trademark Case Files "
+        "Dataset CSV tables and read through the USPTO Case Files reader"
+    ),
     "euipo": "EUIPO open data, EU trade mark XML (EM-TM-TradeMark-V3); reuse allowed with credit to the EUIPO",
     "uspto-xml": "USPTO trademark daily XML v2.0 (US government work, public domain)",
     "uspto-csv": "USPTO Trademark Case Files Dataset (US government work, public domain)",
@@ -59,6 +68,8 @@ class DatasetLayout:
 
 LICENSES = {  # source: (license id, name, link, text)
     "synthetic": ("cc0-1.0", None, None, "CC0 1.0: the synthetic data is dedicated to the public domain."),
+    "synthetic-euipo": ("cc0-1.0", None, None, "CC0 1.0: the synthetic data is dedicated to the public domain."),
+    "synthetic-uspto-csv": ("cc0-1.0", None, None, "CC0 1.0: the synthetic data is dedicated to the public domain."),
     "euipo": (
         "other",
         "euipo-open-data",
@@ -137,6 +148,19 @@ def write_class_plot(class_frequency: dict[str, int], path: Path) -> Path:
     return path
 
 
+def _class_rows(class_frequency: dict[str, int]) -> list[dict]:
+    """The 45 classes for the card's table: number, short label, official heading, filings."""
+    return [
+        {
+            "number": c,
+            "label": NICE_HEADINGS[c],
+            "heading": official_heading(c),
+            "filings": class_frequency.get(str(c), 0),
+        }
+        for c in range(1, NUM_NICE_CLASSES + 1)
+    ]
+
+
 def build_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None) -> DatasetCard:
     """The card for a build (the builder's `BuildReport`) of `layout`; `repo_id` goes into the usage snippet."""
     repo = Path(report.out_dir) / "repo"
@@ -144,7 +168,7 @@ def build_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None
     license_id, license_name, license_link, license_text = LICENSES.get(
         report.source, ("unknown", None, None, "The license of the input data applies; the builder adds none.")
     )
-    synthetic = report.source == "synthetic"
+    synthetic = report.source.startswith("synthetic")
     card_data = DatasetCardData(
         pretty_name="Firm trademark sequences" + (" (synthetic)" if synthetic else ""),
         language=["en"],
@@ -177,6 +201,7 @@ def build_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None
         plot_path=PLOT_PATH,
         source=report.source,
         source_description=SOURCE_DESCRIPTIONS[report.source],
+        reader=getattr(report, "reader", None),
         inputs=[Path(p).name for p in report.inputs],
         version=layout.builder_version,
         records_read=report.records_read,
@@ -186,6 +211,8 @@ def build_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None
         dropped_class_codes=report.dropped_class_codes,
         reason_descriptions=layout.reject_reasons,
         license_text=license_text,
+        nice_edition=EDITION,
+        nice_classes=_class_rows(report.stats.get("class_frequency", {})),
         citation=bibtex(
             *DATASET_CITATIONS.get(report.source, ("marketbert_release", "nice")), version=layout.builder_version
         ),

@@ -1,12 +1,15 @@
-"""The one Nice Classification reference of the project: the 45 classes and their short headings (12th edition).
+"""The one Nice Classification reference of the project: the 45 classes and their headings (12th edition).
 
-Shared by the dataset builder, the cards and the Space.
+Shared by the dataset builder, the cards and the Space. `official_heading(c)` is WIPO's heading of class `c`
+(NCL 12-2024, from `official.py`, with the 9,915 official indications); `NICE_HEADINGS` are short display labels
+of those headings, for tables and charts where the official text (up to 872 characters) does not fit.
 """
 
 from __future__ import annotations
 
 NUM_NICE_CLASSES = 45
 
+# Short display labels: each abbreviates the official heading of its class (`official_heading`).
 NICE_HEADINGS: dict[int, str] = {
     1: "Chemicals",
     2: "Paints, varnishes, colorants",
@@ -59,3 +62,10 @@ NICE_HEADINGS: dict[int, str] = {
 def class_label(nice_class: int) -> str:
     """`"09 Computers, software, scientific apparatus"` for class 9."""
     return f"{nice_class:02d} {NICE_HEADINGS[nice_class]}"
+
+
+def official_heading(nice_class: int) -> str:
+    """The official NCL 12-2024 heading of a class, e.g. `"Clothing, footwear, headwear"` for class 25."""
+    from nice_classification.official import class_texts
+
+    return class_texts()[nice_class].heading

@@ -17,7 +17,7 @@ from hub_release.config import ConfigError, load_config
 
 def test_defaults_are_the_synthetic_release():
     config = load_config()
-    assert config.dataset.source == "synthetic"
+    assert config.dataset.source == "synthetic-euipo" and config.dataset.inputs == []
     assert config.marketbert.preset == "small"
     assert config.repo_id(config.dataset.name) == "marketbert/firm-trademark-sequences"
 

@@ -13,7 +13,11 @@ app = typer.Typer(help="Build the firm trademark sequence dataset and publish it
 
 @app.command()
 def build(
-    source: str | None = typer.Option(None, help="synthetic | euipo | uspto-xml | uspto-csv | csv | parquet | jsonl"),
+    source: str | None = typer.Option(
+        None,
+        help="synthetic-euipo | synthetic-uspto-csv | synthetic | euipo | uspto-xml | uspto-csv | csv | parquet | "
+        "jsonl [default: dataset.source]",
+    ),
     input: list[Path] = typer.Option(None, "--input", "-i", help="Input file, folder or zip (repeatable)."),  # noqa: A002
     out: Path = typer.Option(Path("build/dataset"), help="Output folder (repo/ is what gets pushed)."),
     n_firms: int | None = typer.Option(None, help="Number of synthetic firms [default: dataset.n_firms]."),
