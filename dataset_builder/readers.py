@@ -214,8 +214,8 @@ def iter_input_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[InputFil
                     name,
                     "unsafe_archive_member",
                     f"declares {info.file_size} bytes inflated from {info.compress_size}, over the limit of {limit} "
-                    f"({MAX_INFLATE_RATIO}x its compressed size, at least 1 MiB, at most {MAX_MEMBER_BYTES}; a zip "
-                    "bomb?); refused: extract it and pass the file itself if you trust it",
+                    f"({MAX_INFLATE_RATIO}x its compressed size, at least 1 MiB, at most {MAX_MEMBER_BYTES >> 30} "
+                    "GiB; a zip bomb?); refused: extract it and pass the file itself if you trust it",
                 )
                 continue
             yield InputFile(
