@@ -9,7 +9,8 @@ record at all (a USPTO daily file without case files, a header-only CSV) is no e
   appends them to `raw_t`; under `strict` it raises instead.
 * `check_input`: passes one input's reader records through; under `strict` it raises at a file-level reject or
   when the input has rejects but no readable record.
-* `tabular_files`, `usable_tabular_files`, `csv_header`: the CSV/Parquet files to scan, and those to refuse.
+* `tabular_files`, `usable_tabular_files`, `csv_header`: the CSV/Parquet files to scan, and those to refuse;
+  `uspto_tables`: the four USPTO Case Files tables, or none.
 """
 
 from __future__ import annotations
@@ -157,3 +158,37 @@ def usable_tabular_files(
             reference = reference or columns
             usable.append(f)
     return usable, reference or []
+
+
+USPTO_TABLES = {  # table -> the columns read
+    "case_file": ("serial_no", "filing_dt"),
+    "owner": ("serial_no", "own_name", "own_type_cd"),
+    "intl_class": ("serial_no", "intl_class_cd"),
+    "statement": ("serial_no", "statement_type_cd", "statement_text"),
+}
+
+
+def uspto_tables(inputs: list[Path], rejects: FileRejects) -> dict[str, tuple[str, list[str]]] | None:
+    """Each USPTO table's CSV file and header; None (the inputs refused) when one is missing or lacks columns."""
+    tables = {}
+    for name, cols in USPTO_TABLES.items():
+        found = [
+            str(p)
+            for d in inputs
+            for p in ([d] if d.is_file() else sorted(d.glob("*.csv")) if d.is_dir() else [])
+            if p.stem == name
+        ]
+        if not found:
+            needed = f"no {name}.csv; the USPTO Case Files tables {', '.join(USPTO_TABLES)} are all needed"
+            rejects.add(", ".join(map(str, inputs)), "wrong_format", needed)
+            return None
+        try:
+            header = csv_header(found[0])
+        except InputError as err:
+            rejects.add(found[0], "unreadable_file", str(err))
+            return None
+        if missing := [c for c in cols if c not in header]:
+            rejects.add(found[0], "wrong_format", f"missing column(s) {missing}; has {header}: is it a USPTO table?")
+            return None
+        tables[name] = (found[0], header)
+    return tables

@@ -31,11 +31,11 @@ from dataset_builder.input_checks import (
     GENERIC_COLUMNS,
     FileRejects,
     check_input,
-    csv_header,
     tabular_files,
     usable_tabular_files,
+    uspto_tables,
 )
-from dataset_builder.readers import RAW_SCHEMA, ColumnMapping, InputError
+from dataset_builder.readers import RAW_SCHEMA, ColumnMapping
 from dataset_builder.synthetic import SyntheticConfig, generate
 
 logger = logging.getLogger(__name__)
@@ -171,76 +171,59 @@ def _tabular_raw(
     without the mapped columns, or that cannot be read, become file-level rejects)."""
     files, header = usable_tabular_files(source, files, m, rejects)
     columns = set(header)
-    if source == "parquet":
-        scan = f"SELECT *, filename AS _file FROM read_parquet({sql_list(files)}, filename=true)"
-    else:
-        types = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in header) + "}"
-        scan = (
-            f"SELECT *, filename AS _file FROM read_csv({sql_list(files)}, columns={types}, header=true, "
-            "auto_detect=false, delim=',', quote='\"', escape='\"', store_rejects=true, filename=true, "
-            "max_line_size=10000000)"
-        )
 
     def q(c: str) -> str:
         return '"' + c.replace('"', '""') + '"'
 
-    owner_id = q(m.owner_id) if m.owner_id and m.owner_id in columns else "NULL"
-    lang = q(m.goods_services_lang) if m.goods_services_lang and m.goods_services_lang in columns else "NULL"
-    rows = f"""SELECT {q(m.application_number)}::VARCHAR AS a, {q(m.filing_date)}::VARCHAR AS d,
+    def select(files: list[str], tag: str) -> str:
+        """The generic rows of `files`; CSV rows DuckDB cannot parse go to the table `csv_errors_{tag}`."""
+        if not files:  # every file refused: no rows, the same columns
+            return f"SELECT {', '.join(f'NULL::VARCHAR AS {c}' for c in GENERIC_COLUMNS)} WHERE false"
+        if source == "parquet":
+            scan = f"SELECT *, filename AS _file FROM read_parquet({sql_list(files)}, filename=true)"
+        else:
+            types = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in header) + "}"
+            scan = (
+                f"SELECT *, filename AS _file FROM read_csv({sql_list(files)}, columns={types}, header=true, "
+                "auto_detect=false, delim=',', quote='\"', escape='\"', store_rejects=true, filename=true, "
+                f"rejects_table='csv_errors_{tag}', rejects_scan='csv_scans_{tag}', max_line_size=10000000)"
+            )
+        owner_id = q(m.owner_id) if m.owner_id and m.owner_id in columns else "NULL"
+        lang = q(m.goods_services_lang) if m.goods_services_lang and m.goods_services_lang in columns else "NULL"
+        return f"""SELECT {q(m.application_number)}::VARCHAR AS a, {q(m.filing_date)}::VARCHAR AS d,
                {q(m.nice_classes)}::VARCHAR AS c, {q(m.owner)}::VARCHAR AS o, {owner_id}::VARCHAR AS oid,
                {q(m.goods_services)}::VARCHAR AS g, lower(nullif(trim({lang}::VARCHAR), '')) AS gl,
                NULL::VARCHAR AS loc, _file, NULL::VARCHAR AS error, NULL::VARCHAR AS detail
         FROM ({scan})"""
-    if not files:  # every file refused: no rows, the same columns
-        rows = f"SELECT {', '.join(f'NULL::VARCHAR AS {c}' for c in GENERIC_COLUMNS)} WHERE false"
+
+    tag = "all"
     try:
-        con.execute(f"CREATE TABLE raw_t AS {rows}{_limit(limit)}")
-    except duckdb.Error as err:  # a file that passed the checks yet cannot be scanned (e.g. a corrupt page)
-        why = str(err).splitlines()[0]
-        raise InputError(f"{', '.join(files)}: cannot be scanned ({why}); fix or leave out the bad file") from err
-    if source == "csv" and files:  # rows DuckDB could not parse (reject_errors exists once the scan ran)
-        errors = """SELECT NULL AS a, NULL AS d, NULL AS c, NULL AS o, NULL AS oid, NULL AS g, NULL AS gl,
+        con.execute(f"CREATE TABLE raw_t AS {select(files, tag)}{_limit(limit)}")
+    except duckdb.Error:  # a file that passed the checks yet cannot be scanned (a corrupt page, a bad CSV state)
+        files, tag = _scannable(con, files, select, rejects), "scannable"
+        con.execute(f"CREATE TABLE raw_t AS {select(files, tag)}{_limit(limit)}")
+    if source == "csv" and files:  # rows DuckDB could not parse (the rejects table exists once the scan ran)
+        errors = f"""SELECT NULL AS a, NULL AS d, NULL AS c, NULL AS o, NULL AS oid, NULL AS g, NULL AS gl,
                  'line ' || e.line AS loc, s.file_path AS _file,
                  CASE WHEN e.error_type = 'INVALID ENCODING' THEN 'bad_encoding' ELSE 'malformed_record' END AS error,
                  e.error_type || ': ' || e.error_message AS detail
-            FROM (SELECT DISTINCT ON (scan_id, file_id, line) * FROM reject_errors) e
-            JOIN reject_scans s USING (scan_id, file_id) ORDER BY s.file_path, e.line"""
+            FROM (SELECT DISTINCT ON (scan_id, file_id, line) * FROM csv_errors_{tag}) e
+            JOIN csv_scans_{tag} s USING (scan_id, file_id) ORDER BY s.file_path, e.line"""
         con.execute(f"INSERT INTO raw_t {errors}{_limit_left(con, limit)}")
     rejects.append_to(con, generic=True, limit=limit)
     _records_view(con, generic=True)
 
 
-USPTO_TABLES = {  # table -> the columns read
-    "case_file": ("serial_no", "filing_dt"),
-    "owner": ("serial_no", "own_name", "own_type_cd"),
-    "intl_class": ("serial_no", "intl_class_cd"),
-    "statement": ("serial_no", "statement_type_cd", "statement_text"),
-}
-
-
-def _uspto_tables(inputs: list[Path], rejects: FileRejects) -> dict[str, str] | None:
-    """The CSV file of each USPTO table; None (after refusing the inputs) when one is missing or lacks columns."""
-    tables, where = {}, ", ".join(map(str, inputs))
-    for name, cols in USPTO_TABLES.items():
-        found = [
-            str(p)
-            for d in inputs
-            for p in ([d] if d.is_file() else sorted(d.glob("*.csv")) if d.is_dir() else [])
-            if p.stem == name
-        ]
+def _scannable(con: duckdb.DuckDBPyConnection, files: list[str], select, rejects: FileRejects) -> list[str]:
+    """The files that DuckDB can scan one by one (`select(files, tag)`: their rows); the others refused."""
+    good = []
+    for i, f in enumerate(files):
         try:
-            if not found:
-                raise InputError(
-                    f"no {name}.csv; the USPTO Case Files tables {', '.join(USPTO_TABLES)} are all needed"
-                )
-            header = csv_header(found[0])
-            if missing := [c for c in cols if c not in header]:
-                raise InputError(f"{found[0]}: missing column(s) {missing}; has {header}: is it a USPTO table?")
-        except InputError as err:
-            rejects.add(where, "wrong_format", str(err))
-            return None
-        tables[name] = found[0]
-    return tables
+            con.execute(f"SELECT count(*) FROM ({select([f], f'probe{i}')})").fetchall()
+            good.append(f)
+        except duckdb.Error as err:
+            rejects.add(f, "unreadable_file", f"cannot be scanned ({str(err).splitlines()[0]}); fix or leave it out")
+    return good
 
 
 def _uspto_csv_raw(
@@ -249,24 +232,42 @@ def _uspto_csv_raw(
     """Create `raw_t` from the USPTO Case Files Dataset tables, joined on `serial_no`.
 
     Rows of the other tables whose serial number has no case file are rejected (`orphan_row`), and so are the
-    lines DuckDB cannot parse; missing tables or columns refuse the inputs.
+    lines DuckDB cannot parse; a missing or unreadable table refuses the inputs (file-level rejects).
     """
-    tables = _uspto_tables(inputs, rejects)
-    if tables is None:
+    tables = uspto_tables(inputs, rejects)
+    for name, (path, header) in (tables or {}).items():
+        types = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in header) + "}"
+        con.execute(
+            f"CREATE VIEW {name} AS SELECT row_number() OVER () AS rn, * FROM read_csv({lit(path)}, "
+            f"columns={types}, header=true, auto_detect=false, delim=',', quote='\"', escape='\"', "
+            "store_rejects=true, max_line_size=10000000)"
+        )
+    try:
+        if tables is not None:
+            _uspto_join(con, {name: path for name, (path, _) in tables.items()}, limit)
+    except duckdb.Error as err:  # a table DuckDB cannot scan (a CSV it cannot parse at all)
+        con.execute("DROP TABLE IF EXISTS raw_t")
+        unscannable = []
+        for name, (path, _) in tables.items():
+            try:
+                con.execute(f"SELECT count(*) FROM {name}").fetchall()
+            except duckdb.Error as table_err:
+                unscannable.append((path, str(table_err).splitlines()[0]))
+        for path, why in unscannable or [(", ".join(map(str, inputs)), str(err).splitlines()[0])]:
+            rejects.add(path, "unreadable_file", f"cannot be scanned ({why}); fix the table or leave it out")
+        tables = None
+    if tables is None:  # the inputs were refused: no records but their rejects
         con.register("no_records", RAW_SCHEMA.empty_table())
         con.execute("CREATE TABLE raw_t AS SELECT * FROM no_records")
         con.unregister("no_records")
-        rejects.append_to(con, generic=False, limit=limit)
-        _records_view(con, generic=False)
-        return
-    for name, path in tables.items():
-        con.execute(
-            f"CREATE VIEW {name} AS SELECT row_number() OVER () AS rn, * FROM read_csv({lit(path)}, "
-            "all_varchar=true, header=true, store_rejects=true, max_line_size=10000000)"
-        )
+    rejects.append_to(con, generic=False, limit=limit)
+    _records_view(con, generic=False)
+
+
+def _uspto_join(con: duckdb.DuckDBPyConnection, tables: dict[str, str], limit: int | None) -> None:
+    """`raw_t` from the views of the USPTO tables (`tables`: their files): case files, then rejected rows."""
     case_files = "case_file" if limit is None else f"(SELECT * FROM case_file{_limit(limit)})"
-    try:
-        con.execute(f"""CREATE TABLE raw_t AS
+    con.execute(f"""CREATE TABLE raw_t AS
         WITH cf AS (SELECT * FROM {case_files}),
         cls AS (SELECT serial_no, list(intl_class_cd) AS codes FROM intl_class GROUP BY serial_no),
         own AS (SELECT serial_no, coalesce(try_cast(own_type_cd AS INTEGER) // 10, 99) AS grp, own_name
@@ -283,21 +284,18 @@ def _uspto_csv_raw(
                NULL::VARCHAR AS error, NULL::VARCHAR AS detail
         FROM cf LEFT JOIN cls USING (serial_no) LEFT JOIN first_own USING (serial_no) LEFT JOIN gs USING (serial_no)
         ORDER BY rn""")
-        # Rows of the other tables that belong to no case file: rejected, not silently ignored.
-        orphans = " UNION ALL ".join(
-            f"SELECT {i} AS t, {lit(tables[name])} AS file, rn, serial_no FROM {name}"
-            for i, name in enumerate(("intl_class", "owner", "statement"))
-        )
-        con.execute(
-            f"""INSERT INTO raw_t SELECT file, 'row ' || rn || coalesce(' (' || serial_no || ')', ''), NULL, NULL,
-                   [], [], [], 'orphan_row',
-                   coalesce('serial number ' || serial_no || ' has no row', 'no serial number, so no row')
-                   || ' in case_file.csv; add its case file or drop the row'
-            FROM ({orphans}) o ANTI JOIN case_file c USING (serial_no) ORDER BY t, rn{_limit_left(con, limit)}"""
-        )
-    except duckdb.Error as err:
-        why = str(err).splitlines()[0]
-        raise InputError(f"{', '.join(map(str, inputs))}: DuckDB cannot read the USPTO tables ({why})") from err
+    # Rows of the other tables that belong to no case file: rejected, not silently ignored.
+    orphans = " UNION ALL ".join(
+        f"SELECT {i} AS t, {lit(tables[name])} AS file, rn, serial_no FROM {name}"
+        for i, name in enumerate(("intl_class", "owner", "statement"))
+    )
+    con.execute(
+        f"""INSERT INTO raw_t SELECT file, 'row ' || rn || coalesce(' (' || serial_no || ')', ''), NULL, NULL,
+               [], [], [], 'orphan_row',
+               coalesce('serial number ' || serial_no || ' has no row', 'no serial number, so no row')
+               || ' in case_file.csv; add its case file or drop the row'
+        FROM ({orphans}) o ANTI JOIN case_file c USING (serial_no) ORDER BY t, rn{_limit_left(con, limit)}"""
+    )
     # Rows DuckDB could not parse, in every table: rejected records.
     con.execute(
         f"""INSERT INTO raw_t SELECT file_path, 'line ' || line, NULL, NULL, [], [], [],
@@ -307,7 +305,6 @@ def _uspto_csv_raw(
               FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id))
         ORDER BY file_path <> {lit(tables["case_file"])}, file_path, line{_limit_left(con, limit)}"""
     )
-    _records_view(con, generic=False)
 
 
 def _synthetic_raw(con: duckdb.DuckDBPyConnection, view: str, limit: int | None) -> None:

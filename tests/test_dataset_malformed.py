@@ -313,6 +313,20 @@ def test_bad_tabular_files_are_rejected_one_by_one(tmp_path):
     assert row["detail"].startswith("not a readable Parquet file (")
 
 
+def test_csv_duckdb_cannot_scan_is_a_file_level_reject(tmp_path):
+    """A CSV whose header passes but whose body DuckDB cannot parse at all (not one bad row: the scan fails)."""
+    header = "application_number,filing_date,nice_classes,owner,goods_services\n"
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(header + "S1,2020-01-01,9,Acme,Software\n")
+    bad.write_bytes(header.encode() + b'A1\r\r\n"""\n')
+    report = build(tmp_path, "csv", [good, bad], min_filings=1)
+    assert (report.records_kept, report.rejected_by_reason) == (1, {"unreadable_file": 1})
+    (row,) = rejects(tmp_path / "out")
+    assert (row["source_file"], row["locator"]) == (str(bad), "-") and row["detail"].startswith("cannot be scanned (")
+    with pytest.raises(InputError, match=rf"^{re.escape(str(bad))}: cannot be scanned \(.*\); fix or leave it out$"):
+        build(tmp_path, "csv", [good, bad], strict=True)
+
+
 def test_zip_member_refused_for_its_declared_size_says_the_limit(tmp_path):
     archive = tmp_path / "batch.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
