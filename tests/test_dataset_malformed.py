@@ -245,7 +245,8 @@ def test_filings_without_an_owner_are_kept_with_a_null_firm(tmp_path):
     }
     assert set(split_of.values()) == {"train", "validation", "test"}
     assert json.loads((out / "build_report.json").read_text())["filings_without_firm"] == 30
-    assert "**30** name no owner: they are in `filings` with a null firm" in (out / "repo" / "README.md").read_text()
+    card = (out / "repo" / "README.md").read_text()
+    assert "Filings without a firm (their record names no owner): **30**, in `filings` with a null `firm_id`" in card
     build_dataset(tmp_path / "again", source="jsonl", inputs=[path], write_card=False)
     again = {r["application_number"] for r in rows(tmp_path / "again", "filings") if r["firm_id"] is None}
     assert (
