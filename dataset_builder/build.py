@@ -52,6 +52,7 @@ def build_dataset(
     memory_limit: str = "768MB",
     write_card: bool = True,
     limit: int | None = None,
+    strict: bool = False,
 ) -> BuildReport:
     """Build the dataset into `out_dir` (`repo/` is what gets pushed; `rejects.jsonl`, `build_report.json` beside).
 
@@ -69,9 +70,13 @@ def build_dataset(
         memory_limit: DuckDB's memory budget; beyond it, work spills to `out_dir/.work` (peak RSS ~ this + 300 MB).
         write_card: also write `repo/README.md` and the class-frequency plot.
         limit: read at most this many records (the first ones; for quick looks and tests); None reads all.
+        strict: stop at a file that cannot be read (missing, unreadable, wrong format, or without one readable
+            record) with an `InputError`; by default such a file is a file-level reject (locator `-`) in
+            `rejects.jsonl` and the build goes on.
 
     Raises:
-        InputError: an input is missing or wholly unreadable (the message names the file).
+        InputError: with `strict`, an input that cannot be read (the message names the file, says what is wrong and
+            what to do); without it, only a tabular file that passed its checks yet cannot be scanned.
         ValueError: an invalid argument.
     """
     started = time.monotonic()
@@ -102,7 +107,14 @@ def build_dataset(
     try:
         mapping = mapping or ColumnMapping()
         oracle = read_records(
-            con, reader, paths, mapping=mapping, synthetic=cfg, staging=work / "raw.parquet", limit=limit
+            con,
+            reader,
+            paths,
+            mapping=mapping,
+            synthetic=cfg,
+            staging=work / "raw.parquet",
+            limit=limit,
+            strict=strict,
         )
         if registry is not None:
             oracle = registry.oracle

@@ -5,23 +5,31 @@ A record that cannot be read at all is still yielded, with `error` (a reason cod
 every input record ends up either kept or rejected.
 
 * EUIPO trade mark XML (`TradeMark` elements, namespace `http://euipo.europa.eu/trademark/data`): single files,
-  folders and zip archives. Owners are applicant identifiers; the English goods/services text is used.
+  folders and zip archives. Owners are applicant identifiers. Each class's goods/services text is the English one,
+  else the first language given, labelled with its ISO 639-1 code (`goods_services[].lang`), never as English.
 * USPTO trademark daily XML v2.0 (`case-file` elements). Owners are the applicants at filing: the
   `case-file-owner`s of the lowest party-type group (10-19 applicant, else 20-29, ...), i.e. not later assignees.
-* JSONL with a column mapping (`ColumnMapping`). CSV/Parquet and the USPTO Case Files CSV tables are read by
+* JSONL with a column mapping (`ColumnMapping`): a UTF-8 BOM and CRLF or CR line ends are accepted; a JSON array
+  is refused as a whole file (with how to convert it). CSV/Parquet and the USPTO Case Files CSV tables are read by
   DuckDB directly (see `sources.py`), which is much faster than any Python loop.
 
 XML is parsed with defusedxml on expat: no DTD or external entity is ever loaded, entity declarations are refused,
 nesting is bounded. Zip members with absolute or `..` names are refused and inflated sizes are bounded.
+
+A file that cannot be read at all (missing, not a zip, an I/O error) is one file-level reject: locator `-`
+(`FILE_LEVEL`), reason `unreadable_file` or `wrong_format`. Every detail says what is wrong and what to do, without
+the file's name (the reject carries it).
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import logging
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -39,6 +47,7 @@ EUIPO_NS = "{http://euipo.europa.eu/trademark/data}"
 MAX_XML_DEPTH = 64
 MAX_MEMBER_BYTES = 4 << 30  # largest inflated zip member we read
 MAX_INFLATE_RATIO = 200  # a member inflating more than this (and beyond 1 MiB) is treated as a zip bomb
+FILE_LEVEL = "-"  # the locator of a reject that stands for a whole file
 
 _GS_CODE = re.compile(r"^GS(\d{3})\d$")
 
@@ -49,7 +58,8 @@ RAW_SCHEMA = pa.schema(
         ("application_number", pa.string()),
         ("filing_date", pa.string()),
         ("class_codes", pa.list_(pa.string())),
-        ("goods_services", pa.list_(pa.struct([("code", pa.string()), ("text", pa.string())]))),
+        # lang: the text's ISO 639-1 code ("en"), null when the source does not say
+        ("goods_services", pa.list_(pa.struct([("code", pa.string()), ("text", pa.string()), ("lang", pa.string())]))),
         ("owners", pa.list_(pa.struct([("id", pa.string()), ("name", pa.string())]))),
         ("error", pa.string()),  # reason code when the record could not be read
         ("detail", pa.string()),
@@ -62,7 +72,8 @@ class ColumnMapping:
     """Which input column holds each field (generic CSV, Parquet and JSONL sources).
 
     `owner` may hold several owners separated by `|` (or be a JSON list); `nice_classes` may be `"9;42"`,
-    `"9, 42"` or a JSON list. `owner_id` is optional: owners known only by an id.
+    `"9, 42"` or a JSON list. `owner_id` is optional: owners known only by an id. `goods_services_lang`, optional
+    too, holds the text's ISO 639-1 language code; without it the language is unknown (null), not assumed English.
     """
 
     application_number: str = "application_number"
@@ -71,6 +82,7 @@ class ColumnMapping:
     owner: str = "owner"
     owner_id: str | None = "owner_id"
     goods_services: str = "goods_services"
+    goods_services_lang: str | None = "goods_services_lang"
 
     @classmethod
     def from_pairs(cls, pairs: list[str] | None) -> ColumnMapping:
@@ -99,6 +111,23 @@ def reject(source_file: str, locator: str, error: str, detail: str) -> dict:
     return raw_record(source_file, locator, error=error, detail=detail)
 
 
+def file_reject(source_file: str, error: str, detail: str) -> dict:
+    """A reject that stands for a whole file (locator `FILE_LEVEL`); `detail`: what is wrong; what to do."""
+    return reject(source_file, FILE_LEVEL, error, detail)
+
+
+# Errors while reading a file's bytes (a zip member with a bad CRC or a truncated stream, a disk error), and while
+# opening one (an encrypted zip member, an unsupported compression method).
+READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error)
+OPEN_ERRORS = (*READ_ERRORS, RuntimeError, NotImplementedError)
+
+
+def read_failure(err: BaseException) -> str:
+    """The detail of a file-level reject for a read error (no file name: the reject carries it)."""
+    what = getattr(err, "strerror", None) or str(err) or type(err).__name__
+    return f"could not be read ({what}); check the file (copy it again if it is truncated) or leave it out"
+
+
 # --- Input files: plain files, folders, zip archives (safely) -------------------------------------------------
 
 
@@ -108,12 +137,16 @@ class InputFile:
     open: object  # () -> binary file object
 
 
+class InflateError(InputError):
+    """A zip member inflated beyond its bound."""
+
+
 class _Bounded(io.RawIOBase):
     """A read-only stream that fails once more than `limit` bytes were read (zip bombs lie about sizes)."""
 
-    def __init__(self, raw, limit: int, name: str):
+    def __init__(self, raw, limit: int, name: str, declared: int | None = None):
         super().__init__()
-        self.raw, self.limit, self.name, self.read_bytes = raw, limit, name, 0
+        self.raw, self.limit, self.name, self.declared, self.read_bytes = raw, limit, name, declared, 0
 
     def readable(self) -> bool:
         return True
@@ -122,7 +155,11 @@ class _Bounded(io.RawIOBase):
         data = self.raw.read(min(len(buffer), 1 << 16))
         self.read_bytes += len(data)
         if self.read_bytes > self.limit:
-            raise InputError(f"{self.name}: inflates beyond {self.limit} bytes; refusing to read it (zip bomb?).")
+            declared = "" if self.declared is None else f" (it declares {self.declared})"
+            raise InflateError(
+                f"inflates beyond {self.limit} bytes{declared}, the limit for its compressed size (a zip bomb?); "
+                "refused: extract it and pass the file itself if you trust it"
+            )
         buffer[: len(data)] = data
         return len(data)
 
@@ -139,9 +176,13 @@ def _unsafe_member(name: str) -> str | None:
 
 
 def iter_input_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[InputFile | dict]:
-    """The files under `path` with one of `suffixes` (folders recursively, zip members); rejects for unsafe ones."""
+    """The files under `path` with one of `suffixes` (folders recursively, zip members).
+
+    A missing path, an unreadable zip and unsafe zip members are yielded as file-level rejects (`file_reject`).
+    """
     if not path.exists():
-        raise InputError(f"{path}: no such file or folder.")
+        yield file_reject(str(path), "unreadable_file", "no such file or folder; check the --input path")
+        return
     if path.is_dir():
         for child in sorted(p for p in path.rglob("*") if p.is_file()):
             if child.suffix.lower() in suffixes or child.suffix.lower() == ".zip":
@@ -152,23 +193,35 @@ def iter_input_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[InputFil
         return
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise InputError(f"{path}: not a readable zip archive ({err}).") from err
+    except READ_ERRORS as err:
+        yield file_reject(
+            str(path), "unreadable_file", f"not a readable zip archive ({err}); copy it again or unzip it first"
+        )
+        return
     with archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             name = f"{path}!{info.filename}"
             if info.is_dir():
                 continue
             if problem := _unsafe_member(info.filename):
-                yield reject(name, "archive member", "unsafe_archive_member", problem)
+                yield file_reject(name, "unsafe_archive_member", f"{problem}; refused: rename it inside the archive")
                 continue
             if PurePosixPath(info.filename).suffix.lower() not in suffixes:
                 continue
             limit = min(MAX_MEMBER_BYTES, max(1 << 20, MAX_INFLATE_RATIO * max(info.compress_size, 1)))
             if info.file_size > limit:
-                yield reject(name, "archive member", "unsafe_archive_member", f"declares {info.file_size} bytes")
+                yield file_reject(
+                    name,
+                    "unsafe_archive_member",
+                    f"declares {info.file_size} bytes inflated from {info.compress_size}, over the limit of {limit} "
+                    f"({MAX_INFLATE_RATIO}x its compressed size, at least 1 MiB, at most {MAX_MEMBER_BYTES >> 30} "
+                    "GiB; a zip bomb?); refused: extract it and pass the file itself if you trust it",
+                )
                 continue
-            yield InputFile(name, lambda info=info, name=name, limit=limit: _Bounded(archive.open(info), limit, name))
+            yield InputFile(
+                name,
+                lambda info=info, name=name, limit=limit: _Bounded(archive.open(info), limit, name, info.file_size),
+            )
 
 
 # --- Safe streaming XML ---------------------------------------------------------------------------------------
@@ -182,7 +235,7 @@ def _iter_elements(stream, tag: str, name: str) -> Iterator[Element | dict]:
             if event == "start":
                 depth += 1
                 if depth > MAX_XML_DEPTH:
-                    raise InputError(f"nesting deeper than {MAX_XML_DEPTH} elements")
+                    raise InputError(f"nesting deeper than {MAX_XML_DEPTH} elements; refused: not a registry file?")
                 stack.append(elem)
                 continue
             depth -= 1
@@ -193,11 +246,18 @@ def _iter_elements(stream, tag: str, name: str) -> Iterator[Element | dict]:
                 if stack:
                     stack[-1].remove(elem)
     except DefusedXmlException as err:
-        yield reject(name, "document", "unsafe_xml", f"refused: {type(err).__name__} ({err})")
+        detail = f"{type(err).__name__} ({err}); refused: remove the document's DTD entity declarations"
+        yield reject(name, "document", "unsafe_xml", detail)
     except ParseError as err:
-        yield reject(name, f"line {err.position[0]} column {err.position[1]}", "malformed_xml", str(err))
+        why = re.sub(r": line \d+, column \d+$", "", str(err))  # the locator has the position
+        detail = f"{why}; the rest of the file is lost: fix the file or pass a complete copy"
+        yield reject(name, f"line {err.position[0]} column {err.position[1]}", "malformed_xml", detail)
+    except InflateError as err:
+        yield reject(name, "document", "unsafe_archive_member", str(err))
     except InputError as err:
         yield reject(name, "document", "unsafe_xml", str(err))
+    except READ_ERRORS as err:
+        yield file_reject(name, "unreadable_file", read_failure(err))
 
 
 def _text(elem: Element | None) -> str | None:
@@ -213,10 +273,14 @@ def _euipo_record(tm: Element, name: str, index: int) -> dict:
     for desc in tm.iter(f"{ns}ClassDescription"):
         code = _text(desc.find(f"{ns}ClassNumber"))
         codes.append(code or "")
-        texts = {d.get("languageCode"): _text(d) for d in desc.findall(f"{ns}GoodsServicesDescription")}
-        text = texts.get("en") or next((t for t in texts.values() if t), None)
-        if text:
-            gs.append({"code": code, "text": text})
+        texts = [
+            ((d.get("languageCode") or "").strip().lower() or None, text)
+            for d in desc.findall(f"{ns}GoodsServicesDescription")
+            if (text := _text(d))
+        ]
+        if texts:  # English, else the first language given: labelled with its code either way
+            lang, text = next((t for t in texts if t[0] == "en"), texts[0])
+            gs.append({"code": code, "text": text, "lang": lang})
     owners = [
         {"id": ident, "name": None}
         for key in tm.iter(f"{ns}ApplicantKey")
@@ -252,7 +316,7 @@ def _uspto_record(case: Element, name: str, index: int) -> dict:
     for statement in case.iter("case-file-statement"):
         match = _GS_CODE.match(_text(statement.find("type-code")) or "")
         if match and (text := _text(statement.find("text"))):
-            gs.append({"code": match.group(1), "text": text})
+            gs.append({"code": match.group(1), "text": text, "lang": "en"})  # USPTO texts are English
     return raw_record(
         name,
         f"case-file #{index}" + (f" ({number})" if number else ""),
@@ -271,8 +335,8 @@ def _read_xml(path: Path, tag: str, to_record) -> Iterator[dict]:
             continue
         try:
             stream = item.open()
-        except OSError as err:
-            yield reject(item.name, "file", "unreadable_file", str(err))
+        except OPEN_ERRORS as err:
+            yield file_reject(item.name, "unreadable_file", read_failure(err))
             continue
         with stream:
             index = 0
@@ -305,6 +369,81 @@ def _as_list(value, sep: str) -> list[str]:
     return [part for part in re.split(sep, str(value)) if part.strip()]
 
 
+def _lines(stream) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines of a binary stream: LF, CRLF and CR each end a line; a leading UTF-8 BOM is dropped."""
+    number, first = 0, True
+    for chunk in stream:  # split at each LF
+        if first and chunk.startswith(codecs.BOM_UTF8):
+            chunk = chunk[len(codecs.BOM_UTF8) :]
+        first = False
+        parts = chunk.rstrip(b"\n").split(b"\r")  # a JSON text has no raw CR: a CR ends a line
+        if len(parts) > 1 and not parts[-1]:
+            parts.pop()  # CRLF or CR: the CR was the line end
+        for part in parts:
+            number += 1
+            yield number, part
+
+
+_JSON_ARRAY = (
+    "a JSON array, not JSON Lines (one object per line); convert it, e.g. `jq -c '.[]' FILE > FILE.jsonl`, "
+    "and pass that"
+)
+
+
+def _parse_line(line: bytes) -> tuple[object, str | None, str | None]:
+    """(the line's JSON value, or None with a reject reason and detail)."""
+    try:
+        return json.loads(line.decode("utf-8")), None, None
+    except UnicodeDecodeError as err:
+        return None, "bad_encoding", f"not UTF-8 ({err.reason} at byte {err.start}); re-encode the file as UTF-8"
+    except json.JSONDecodeError as err:
+        return None, "malformed_record", f"invalid JSON ({err.msg} at column {err.colno}); fix or remove the line"
+    except (RecursionError, ValueError) as err:  # nesting beyond the parser's depth; a number with too many digits
+        why = "nested too deeply" if isinstance(err, RecursionError) else str(err).split(";")[0]
+        return None, "malformed_record", f"unreadable JSON ({why}); fix or remove the line"
+
+
+def _lang_code(value) -> str | None:
+    return (str(value).strip().lower() or None) if value else None
+
+
+def _jsonl_record(obj: dict, m: ColumnMapping, name: str, locator: str) -> dict:
+    names = _as_list(obj.get(m.owner), r"\|")
+    ids = _as_list(obj.get(m.owner_id), r"\|") if m.owner_id else []
+    owners = [{"id": None, "name": n.strip()} for n in names] or [{"id": i.strip(), "name": None} for i in ids]
+    number, date, text = obj.get(m.application_number), obj.get(m.filing_date), obj.get(m.goods_services)
+    lang = obj.get(m.goods_services_lang) if m.goods_services_lang else None
+    return raw_record(
+        name,
+        locator,
+        application_number=None if number is None else str(number),
+        filing_date=None if date is None else str(date),
+        class_codes=_as_list(obj.get(m.nice_classes), r"[\s,;|]+"),
+        goods_services=[{"code": None, "text": str(text), "lang": _lang_code(lang)}] if text else [],
+        owners=owners,
+    )
+
+
+def _read_jsonl_file(stream, name: str, m: ColumnMapping) -> Iterator[dict]:
+    first = True
+    for line_no, line in _lines(stream):
+        if not line.strip():
+            continue
+        locator = f"line {line_no}"
+        obj, reason, detail = _parse_line(line)
+        if first and line.lstrip().startswith(b"[") and (reason or any(isinstance(o, dict) for o in obj)):
+            yield file_reject(name, "wrong_format", _JSON_ARRAY)  # an array, over several lines or on one
+            return
+        first = False
+        if reason:
+            yield reject(name, locator, reason, detail)
+        elif not isinstance(obj, dict):
+            detail = f"expected an object, got {type(obj).__name__}; JSON Lines has one object per line"
+            yield reject(name, locator, "malformed_record", detail)
+        else:
+            yield _jsonl_record(obj, m, name, locator)
+
+
 def read_jsonl(path: Path, mapping: ColumnMapping | None = None) -> Iterator[dict]:
     """Raw records of JSON Lines files under `path`, one object per line (`mapping` names the keys)."""
     m = mapping or ColumnMapping()
@@ -312,36 +451,15 @@ def read_jsonl(path: Path, mapping: ColumnMapping | None = None) -> Iterator[dic
         if isinstance(item, dict):
             yield item
             continue
-        with item.open() as stream:
-            for line_no, line in enumerate(stream, start=1):
-                if not line.strip():
-                    continue
-                locator = f"line {line_no}"
-                try:
-                    obj = json.loads(line.decode("utf-8"))
-                except UnicodeDecodeError as err:
-                    yield reject(item.name, locator, "bad_encoding", f"not UTF-8: {err.reason} at byte {err.start}")
-                    continue
-                except json.JSONDecodeError as err:
-                    yield reject(item.name, locator, "malformed_record", f"invalid JSON: {err.msg}")
-                    continue
-                if not isinstance(obj, dict):
-                    yield reject(
-                        item.name, locator, "malformed_record", f"expected an object, got {type(obj).__name__}"
-                    )
-                    continue
-                names = _as_list(obj.get(m.owner), r"\|")
-                ids = _as_list(obj.get(m.owner_id), r"\|") if m.owner_id else []
-                owners = [{"id": None, "name": n.strip()} for n in names] or [
-                    {"id": i.strip(), "name": None} for i in ids
-                ]
-                number, date, text = obj.get(m.application_number), obj.get(m.filing_date), obj.get(m.goods_services)
-                yield raw_record(
-                    item.name,
-                    locator,
-                    application_number=None if number is None else str(number),
-                    filing_date=None if date is None else str(date),
-                    class_codes=_as_list(obj.get(m.nice_classes), r"[\s,;|]+"),
-                    goods_services=[{"code": None, "text": str(text)}] if text else [],
-                    owners=owners,
-                )
+        try:
+            stream = item.open()
+        except OPEN_ERRORS as err:
+            yield file_reject(item.name, "unreadable_file", read_failure(err))
+            continue
+        with stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream) as lines:
+            try:
+                yield from _read_jsonl_file(lines, item.name, m)
+            except InflateError as err:
+                yield reject(item.name, "document", "unsafe_archive_member", str(err))
+            except READ_ERRORS as err:
+                yield file_reject(item.name, "unreadable_file", read_failure(err))

@@ -18,13 +18,17 @@ FILING_FEATURES = {
     "filing_date": Value("date32"),
     "nice_classes": List(Value("int8")),  # sorted, unique, each in 1..45
     "terms": List(Value("string")),  # normalised goods/services terms (lower case, ';'/','-split), all classes
-    "goods_services": Value("string"),  # English goods/services text, classes joined as "Class 9: ...; Class 42: ..."
+    # Goods/services text, classes joined as "Class 9: ...; Class 42: ...": English where the registry has it
+    "goods_services": Value("string"),
+    # The ISO 639-1 code ("en", "de", ...) of each class's text, in the order of `goods_services`; null: not known
+    "goods_services_lang": List(Value("string")),
 }
 
-# Config `filings`: one row per (firm, filing); a filing with two owners appears once per owner firm.
+# Config `filings`: one row per (firm, filing); a filing with two owners appears once per owner firm, a filing whose
+# record names no owner once, with a null firm (it is in no sequence).
 FILINGS_FEATURES = Features(
     {
-        "firm_id": Value("string"),
+        "firm_id": Value("string"),  # null: the record names no owner
         "firm_name": Value("string"),  # normalised display name; applicant id when no name is known
         **FILING_FEATURES,
         "source": Value("string"),  # "euipo", "uspto-xml", "uspto-csv", "csv", "jsonl", "synthetic"

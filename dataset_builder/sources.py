@@ -1,9 +1,13 @@
 """Readers' plumbing: (source, inputs, mapping) in, the `raw_records` view out, one row per input record read.
 
 * `euipo`, `uspto-xml`, `jsonl`: the Python readers (`readers.py`) stream records into a staging Parquet file, in
-  bounded batches; an input that yields no readable record at all is an `InputError`.
+  bounded batches.
 * `csv`, `parquet`: DuckDB's scanners (CSV rows it cannot parse become rejected records); `uspto-csv`: the USPTO Case
-  Files tables joined on `serial_no`; `synthetic`: the generator's table (`synthetic.py`).
+  Files tables joined on `serial_no` (rows of the other tables whose serial number has no case file, and rows that
+  cannot be parsed, become rejected records too); `synthetic`: the generator's table (`synthetic.py`).
+
+A file that cannot be read is a file-level reject and the build goes on; with `strict`, it is an `InputError`
+(`input_checks.py`).
 
 `limit` caps the records read (the first `limit` in input order; for CSV, rows that could not be parsed come after
 the parsed ones), for quick looks and tests.
@@ -23,7 +27,15 @@ from tqdm.auto import tqdm
 
 from dataset_builder import readers
 from dataset_builder.db import lit, sql_list
-from dataset_builder.readers import RAW_SCHEMA, ColumnMapping, InputError
+from dataset_builder.input_checks import (
+    GENERIC_COLUMNS,
+    FileRejects,
+    check_input,
+    tabular_files,
+    usable_tabular_files,
+    uspto_tables,
+)
+from dataset_builder.readers import RAW_SCHEMA, ColumnMapping
 from dataset_builder.synthetic import SyntheticConfig, generate
 
 logger = logging.getLogger(__name__)
@@ -52,12 +64,14 @@ def read_records(
     synthetic: SyntheticConfig | None,
     staging: Path,
     limit: int | None = None,
+    strict: bool = False,
 ) -> dict[str, list[float]] | None:
     """Create the `raw_records` view of `source`'s records; returns the synthetic oracle (None for other sources).
 
     `raw_records` has one row per record read, in input order: `RAW_SCHEMA`'s columns, `rec_id` (its rowid in the
     table `raw_t`) and `class_key` (see `_records_view`). `synthetic`: the generator config (synthetic only);
-    `staging`: the staging file of the Python readers.
+    `staging`: the staging file of the Python readers. `strict`: a file that cannot be read stops the build
+    (`InputError`) instead of being a file-level reject.
     """
     if source == "synthetic":
         data = generate(synthetic)
@@ -70,13 +84,14 @@ def read_records(
                 strict=True,
             )
         )
+    rejects = FileRejects(strict)
     if source in ("csv", "parquet"):
         suffixes = (".parquet",) if source == "parquet" else (".csv", ".tsv")
-        _tabular_raw(con, source, _tabular_files(paths, suffixes), mapping, limit)
+        _tabular_raw(con, source, tabular_files(paths, suffixes, rejects), mapping, limit, rejects)
     elif source == "uspto-csv":
-        _uspto_csv_raw(con, paths, limit)
+        _uspto_csv_raw(con, paths, limit, rejects)
     else:
-        records = _python_records(source, paths, mapping)
+        records = _python_records(source, paths, mapping, strict)
         try:
             _stage_records(islice(records, limit), staging)
         finally:
@@ -114,59 +129,19 @@ def _stage_records(records: Iterable[dict], path: Path) -> int:
     return n
 
 
-def _checked(path: Path, records: Iterator[dict]) -> Iterator[dict]:
-    """Pass records through; raise `InputError` naming `path` when it yields nothing readable."""
-    good, first_error = 0, None
-    for record in records:
-        if record["error"] is None:
-            good += 1
-        elif first_error is None:
-            first_error = record
-        yield record
-    if good == 0:
-        why = (
-            f"{first_error['source_file']}: {first_error['detail']}" if first_error else "no trade mark records found"
-        )
-        raise InputError(f"{path}: no readable record ({why}).")
-
-
-def _python_records(source: str, inputs: list[Path], mapping: ColumnMapping) -> Iterator[dict]:
+def _python_records(source: str, inputs: list[Path], mapping: ColumnMapping, strict: bool) -> Iterator[dict]:
     read = {"euipo": readers.read_euipo, "uspto-xml": readers.read_uspto_xml}.get(source)
     for path in inputs:
         records = readers.read_jsonl(path, mapping) if source == "jsonl" else read(path)
-        yield from _checked(path, records)
-
-
-def _tabular_files(inputs: list[Path], suffixes: tuple[str, ...]) -> list[str]:
-    files = []
-    for path in inputs:
-        if not path.exists():
-            raise InputError(f"{path}: no such file or folder.")
-        found = sorted(p for p in path.rglob("*") if p.suffix.lower() in suffixes) if path.is_dir() else [path]
-        if not found:
-            raise InputError(f"{path}: no {'/'.join(suffixes)} file in this folder.")
-        files += [str(p) for p in found]
-    return files
-
-
-def _csv_header(path: str) -> list[str]:
-    import csv
-
-    try:
-        with open(path, "rb") as f:
-            header = next(csv.reader([f.readline(1 << 20).decode("utf-8-sig")]), None)
-    except (UnicodeDecodeError, csv.Error, OSError) as err:
-        raise InputError(f"{path}: unreadable CSV header ({err}).") from err
-    if not header:
-        raise InputError(f"{path}: empty file, expected a CSV header.")
-    return header
+        yield from check_input(path, records, strict=strict)
 
 
 def _records_view(con: duckdb.DuckDBPyConnection, *, generic: bool) -> None:
     """Create `raw_records`: one row per input record (RAW_SCHEMA columns and `rec_id`, the rowid in `raw_t`).
 
-    `generic`: `raw_t` holds rows with the generic columns a, d, c, o, oid, g, loc, _file, error, detail (the tabular
-    and synthetic sources), turned into lists only where they are read; otherwise its rows are RAW_SCHEMA already.
+    `generic`: `raw_t` holds rows with the generic columns a, d, c, o, oid, g, gl, loc, _file, error, detail (the
+    tabular and synthetic sources; `gl`: the language code of `g`), turned into lists only where they are read;
+    otherwise its rows are RAW_SCHEMA already.
     `class_key` keys a record's class codes (`class_codes_of(class_key)`): the raw column `c` of generic rows,
     which repeats a lot, so that each distinct value is parsed once.
     """
@@ -182,7 +157,7 @@ def _records_view(con: duckdb.DuckDBPyConnection, *, generic: bool) -> None:
         """CREATE VIEW raw_records AS
         SELECT rowid AS rec_id, _file AS source_file, loc AS locator, a AS application_number, d AS filing_date,
                class_codes_of(c) AS class_codes,
-               CASE WHEN g IS NULL THEN [] ELSE [{'code': NULL::VARCHAR, 'text': g}] END AS goods_services,
+               CASE WHEN g IS NULL THEN [] ELSE [{'code': NULL::VARCHAR, 'text': g, 'lang': gl}] END AS goods_services,
                CASE WHEN nullif(trim(o), '') IS NOT NULL AND NOT contains(o, '|')  -- one owner: no lambda
                     THEN [{'id': NULL::VARCHAR, 'name': trim(o)}]
                     WHEN nullif(trim(o), '') IS NOT NULL
@@ -196,81 +171,123 @@ def _records_view(con: duckdb.DuckDBPyConnection, *, generic: bool) -> None:
 
 
 def _tabular_raw(
-    con: duckdb.DuckDBPyConnection, source: str, files: list[str], m: ColumnMapping, limit: int | None
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    files: list[str],
+    m: ColumnMapping,
+    limit: int | None,
+    rejects: FileRejects,
 ) -> None:
-    """Create `raw_t` from CSV or Parquet files, read by DuckDB (CSV rows it cannot parse become rejects)."""
-    if source == "parquet":
-        scan = f"SELECT *, filename AS _file FROM read_parquet({sql_list(files)}, filename=true)"
-        columns = set(con.sql(f"SELECT * FROM read_parquet({sql_list(files[:1])}) LIMIT 0").columns)
-    else:
-        header = _csv_header(files[0])
-        columns = set(header)
-        for f in files:
-            if _csv_header(f) != header:
-                raise InputError(f"{f}: header differs from {files[0]} ({_csv_header(f)} vs {header}).")
-        types = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in header) + "}"
-        scan = (
-            f"SELECT *, filename AS _file FROM read_csv({sql_list(files)}, columns={types}, header=true, "
-            "auto_detect=false, delim=',', quote='\"', escape='\"', store_rejects=true, filename=true, "
-            "max_line_size=10000000)"
-        )
-    needed = [m.application_number, m.filing_date, m.nice_classes, m.owner, m.goods_services]
-    missing = [c for c in needed if c not in columns]
-    if missing:
-        raise InputError(f"{files[0]}: missing column(s) {missing}; has {sorted(columns)} (use --map FIELD=COLUMN).")
+    """Create `raw_t` from CSV or Parquet files, read by DuckDB (CSV rows it cannot parse become rejects; files
+    without the mapped columns, or that cannot be read, become file-level rejects)."""
+    files, header = usable_tabular_files(source, files, m, rejects)
+    columns = set(header)
 
     def q(c: str) -> str:
         return '"' + c.replace('"', '""') + '"'
 
-    owner_id = q(m.owner_id) if m.owner_id and m.owner_id in columns else "NULL"
-    rows = f"""SELECT {q(m.application_number)}::VARCHAR AS a, {q(m.filing_date)}::VARCHAR AS d,
+    def select(files: list[str], tag: str) -> str:
+        """The generic rows of `files`; CSV rows DuckDB cannot parse go to the table `csv_errors_{tag}`."""
+        if not files:  # every file refused: no rows, the same columns
+            return f"SELECT {', '.join(f'NULL::VARCHAR AS {c}' for c in GENERIC_COLUMNS)} WHERE false"
+        if source == "parquet":
+            scan = f"SELECT *, filename AS _file FROM read_parquet({sql_list(files)}, filename=true)"
+        else:
+            types = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in header) + "}"
+            scan = (
+                f"SELECT *, filename AS _file FROM read_csv({sql_list(files)}, columns={types}, header=true, "
+                "auto_detect=false, delim=',', quote='\"', escape='\"', store_rejects=true, filename=true, "
+                f"rejects_table='csv_errors_{tag}', rejects_scan='csv_scans_{tag}', max_line_size=10000000)"
+            )
+        owner_id = q(m.owner_id) if m.owner_id and m.owner_id in columns else "NULL"
+        lang = q(m.goods_services_lang) if m.goods_services_lang and m.goods_services_lang in columns else "NULL"
+        return f"""SELECT {q(m.application_number)}::VARCHAR AS a, {q(m.filing_date)}::VARCHAR AS d,
                {q(m.nice_classes)}::VARCHAR AS c, {q(m.owner)}::VARCHAR AS o, {owner_id}::VARCHAR AS oid,
-               {q(m.goods_services)}::VARCHAR AS g, NULL::VARCHAR AS loc, _file,
-               NULL::VARCHAR AS error, NULL::VARCHAR AS detail
+               {q(m.goods_services)}::VARCHAR AS g, lower(nullif(trim({lang}::VARCHAR), '')) AS gl,
+               NULL::VARCHAR AS loc, _file, NULL::VARCHAR AS error, NULL::VARCHAR AS detail
         FROM ({scan})"""
-    con.execute(f"CREATE TABLE raw_t AS {rows}{_limit(limit)}")
-    if source == "csv":  # rows DuckDB could not parse (reject_errors exists once the scan ran)
-        errors = """SELECT NULL AS a, NULL AS d, NULL AS c, NULL AS o, NULL AS oid, NULL AS g,
+
+    tag = "all"
+    try:
+        con.execute(f"CREATE TABLE raw_t AS {select(files, tag)}{_limit(limit)}")
+    except duckdb.Error:  # a file that passed the checks yet cannot be scanned (a corrupt page, a bad CSV state)
+        files, tag = _scannable(con, files, select, rejects), "scannable"
+        con.execute(f"CREATE TABLE raw_t AS {select(files, tag)}{_limit(limit)}")
+    if source == "csv" and files:  # rows DuckDB could not parse (the rejects table exists once the scan ran)
+        errors = f"""SELECT NULL AS a, NULL AS d, NULL AS c, NULL AS o, NULL AS oid, NULL AS g, NULL AS gl,
                  'line ' || e.line AS loc, s.file_path AS _file,
                  CASE WHEN e.error_type = 'INVALID ENCODING' THEN 'bad_encoding' ELSE 'malformed_record' END AS error,
                  e.error_type || ': ' || e.error_message AS detail
-            FROM (SELECT DISTINCT ON (scan_id, file_id, line) * FROM reject_errors) e
-            JOIN reject_scans s USING (scan_id, file_id) ORDER BY s.file_path, e.line"""
+            FROM (SELECT DISTINCT ON (scan_id, file_id, line) * FROM csv_errors_{tag}) e
+            JOIN csv_scans_{tag} s USING (scan_id, file_id) ORDER BY s.file_path, e.line"""
         con.execute(f"INSERT INTO raw_t {errors}{_limit_left(con, limit)}")
+    rejects.append_to(con, generic=True, limit=limit)
     _records_view(con, generic=True)
 
 
-def _uspto_csv_raw(con: duckdb.DuckDBPyConnection, inputs: list[Path], limit: int | None) -> None:
-    """Create `raw_t` from the USPTO Case Files Dataset tables, joined on `serial_no`."""
-    tables = {}
-    for name, cols in {
-        "case_file": ("serial_no", "filing_dt"),
-        "owner": ("serial_no", "own_name", "own_type_cd"),
-        "intl_class": ("serial_no", "intl_class_cd"),
-        "statement": ("serial_no", "statement_type_cd", "statement_text"),
-    }.items():
-        found = [str(p) for d in inputs for p in ([d] if d.is_file() else sorted(d.glob("*.csv"))) if p.stem == name]
-        if not found:
-            raise InputError(f"{', '.join(map(str, inputs))}: no {name}.csv (the USPTO Case Files tables are needed).")
-        header = _csv_header(found[0])
-        if missing := [c for c in cols if c not in header]:
-            raise InputError(f"{found[0]}: missing column(s) {missing}; has {header}.")
-        tables[name] = found[0]
+def _scannable(con: duckdb.DuckDBPyConnection, files: list[str], select, rejects: FileRejects) -> list[str]:
+    """The files that DuckDB can scan one by one (`select(files, tag)`: their rows); the others refused."""
+    good = []
+    for i, f in enumerate(files):
+        try:
+            con.execute(f"SELECT count(*) FROM ({select([f], f'probe{i}')})").fetchall()
+            good.append(f)
+        except duckdb.Error as err:
+            rejects.add(f, "unreadable_file", f"cannot be scanned ({str(err).splitlines()[0]}); fix or leave it out")
+    return good
+
+
+def _uspto_csv_raw(
+    con: duckdb.DuckDBPyConnection, inputs: list[Path], limit: int | None, rejects: FileRejects
+) -> None:
+    """Create `raw_t` from the USPTO Case Files Dataset tables, joined on `serial_no`.
+
+    Rows of the other tables whose serial number has no case file are rejected (`orphan_row`), and so are the
+    lines DuckDB cannot parse; a missing or unreadable table refuses the inputs (file-level rejects).
+    """
+    tables = uspto_tables(inputs, rejects)
+    for name, (path, header) in (tables or {}).items():
+        types = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in header) + "}"
         con.execute(
-            f"CREATE VIEW {name} AS SELECT * FROM read_csv({lit(found[0])}, all_varchar=true, header=true, "
+            f"CREATE VIEW {name} AS SELECT row_number() OVER () AS rn, * FROM read_csv({lit(path)}, "
+            f"columns={types}, header=true, auto_detect=false, delim=',', quote='\"', escape='\"', "
             "store_rejects=true, max_line_size=10000000)"
         )
+    try:
+        if tables is not None:
+            _uspto_join(con, {name: path for name, (path, _) in tables.items()}, limit)
+    except duckdb.Error as err:  # a table DuckDB cannot scan (a CSV it cannot parse at all)
+        con.execute("DROP TABLE IF EXISTS raw_t")
+        unscannable = []
+        for name, (path, _) in tables.items():
+            try:
+                con.execute(f"SELECT count(*) FROM {name}").fetchall()
+            except duckdb.Error as table_err:
+                unscannable.append((path, str(table_err).splitlines()[0]))
+        for path, why in unscannable or [(", ".join(map(str, inputs)), str(err).splitlines()[0])]:
+            rejects.add(path, "unreadable_file", f"cannot be scanned ({why}); fix the table or leave it out")
+        tables = None
+    if tables is None:  # the inputs were refused: no records but their rejects
+        con.register("no_records", RAW_SCHEMA.empty_table())
+        con.execute("CREATE TABLE raw_t AS SELECT * FROM no_records")
+        con.unregister("no_records")
+    rejects.append_to(con, generic=False, limit=limit)
+    _records_view(con, generic=False)
+
+
+def _uspto_join(con: duckdb.DuckDBPyConnection, tables: dict[str, str], limit: int | None) -> None:
+    """`raw_t` from the views of the USPTO tables (`tables`: their files): case files, then rejected rows."""
     case_files = "case_file" if limit is None else f"(SELECT * FROM case_file{_limit(limit)})"
     con.execute(f"""CREATE TABLE raw_t AS
-        WITH cf AS (SELECT row_number() OVER () AS rn, * FROM {case_files}),
+        WITH cf AS (SELECT * FROM {case_files}),
         cls AS (SELECT serial_no, list(intl_class_cd) AS codes FROM intl_class GROUP BY serial_no),
         own AS (SELECT serial_no, coalesce(try_cast(own_type_cd AS INTEGER) // 10, 99) AS grp, own_name
                 FROM owner WHERE own_name IS NOT NULL),
         first_own AS (SELECT serial_no, list({{'id': NULL::VARCHAR, 'name': own_name}} ORDER BY own_name) AS owners
                       FROM (SELECT * FROM own QUALIFY grp = min(grp) OVER (PARTITION BY serial_no))
                       GROUP BY serial_no),
-        gs AS (SELECT serial_no, list({{'code': substr(statement_type_cd, 3, 3), 'text': statement_text}}
-                                      ORDER BY statement_type_cd) AS gs
+        gs AS (SELECT serial_no, list({{'code': substr(statement_type_cd, 3, 3), 'text': statement_text,
+                                        'lang': 'en'}} ORDER BY statement_type_cd) AS gs
                FROM statement WHERE regexp_full_match(statement_type_cd, 'GS[0-9]{{4}}') GROUP BY serial_no)
         SELECT {lit(tables["case_file"])} AS source_file, 'row ' || rn || ' (' || cf.serial_no || ')' AS locator,
                cf.serial_no AS application_number, cf.filing_dt AS filing_date, coalesce(cls.codes, []) AS class_codes,
@@ -278,29 +295,33 @@ def _uspto_csv_raw(con: duckdb.DuckDBPyConnection, inputs: list[Path], limit: in
                NULL::VARCHAR AS error, NULL::VARCHAR AS detail
         FROM cf LEFT JOIN cls USING (serial_no) LEFT JOIN first_own USING (serial_no) LEFT JOIN gs USING (serial_no)
         ORDER BY rn""")
-    # Rows DuckDB could not parse: case files become rejected records; lines of the other tables are logged.
-    con.execute(
-        """CREATE TABLE csv_errors AS SELECT DISTINCT ON (s.file_path, e.line) s.file_path, e.line, e.error_type,
-               e.error_message FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id)
-        ORDER BY s.file_path, e.line"""
+    # Rows of the other tables that belong to no case file: rejected, not silently ignored.
+    orphans = " UNION ALL ".join(
+        f"SELECT {i} AS t, {lit(tables[name])} AS file, rn, serial_no FROM {name}"
+        for i, name in enumerate(("intl_class", "owner", "statement"))
     )
+    con.execute(
+        f"""INSERT INTO raw_t SELECT file, 'row ' || rn || coalesce(' (' || serial_no || ')', ''), NULL, NULL,
+               [], [], [], 'orphan_row',
+               coalesce('serial number ' || serial_no || ' has no row', 'no serial number, so no row')
+               || ' in case_file.csv; add its case file or drop the row'
+        FROM ({orphans}) o ANTI JOIN case_file c USING (serial_no) ORDER BY t, rn{_limit_left(con, limit)}"""
+    )
+    # Rows DuckDB could not parse, in every table: rejected records.
     con.execute(
         f"""INSERT INTO raw_t SELECT file_path, 'line ' || line, NULL, NULL, [], [], [],
                CASE WHEN error_type = 'INVALID ENCODING' THEN 'bad_encoding' ELSE 'malformed_record' END,
                error_type || ': ' || error_message
-        FROM csv_errors WHERE file_path = {lit(tables["case_file"])}{_limit_left(con, limit)}"""
+        FROM (SELECT DISTINCT ON (s.file_path, e.line) s.file_path, e.line, e.error_type, e.error_message
+              FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id))
+        ORDER BY file_path <> {lit(tables["case_file"])}, file_path, line{_limit_left(con, limit)}"""
     )
-    _records_view(con, generic=False)
-    for path, n in con.execute(
-        f"SELECT file_path, count(*) FROM csv_errors WHERE file_path <> {lit(tables['case_file'])} GROUP BY 1"
-    ).fetchall():
-        logger.warning("%s: %d line(s) could not be parsed and were skipped", path, n)
 
 
 def _synthetic_raw(con: duckdb.DuckDBPyConnection, view: str, limit: int | None) -> None:
     """Create `raw_t` from a registered Arrow table with the generic columns (the synthetic source)."""
     rows = f"""SELECT application_number AS a, filing_date AS d, nice_classes AS c, owner AS o, NULL::VARCHAR AS oid,
-               goods_services AS g, NULL::VARCHAR AS loc, 'synthetic' AS _file, NULL::VARCHAR AS error,
+               goods_services AS g, 'en' AS gl, NULL::VARCHAR AS loc, 'synthetic' AS _file, NULL::VARCHAR AS error,
                NULL::VARCHAR AS detail FROM {view}"""
     con.execute(f"CREATE TABLE raw_t AS {rows}{_limit(limit)}")
     _records_view(con, generic=True)

@@ -4,14 +4,17 @@ Each step is a function that creates its tables from the ones before it; `PIPELI
 
 1. `number_records` -> view `raw`: every record read, with a locator (`row N (app)` where the reader gave none);
 2. `owners_to_firms` -> `rec_firms`: each record's owner firms (a filing with several owners belongs to each);
-3. `validate` -> `parsed`: each record normalised, with its reject reason (`report.REJECT_REASONS`) or none;
+3. `validate` -> `parsed`: each record normalised, with its reject reason (`report.REJECT_REASONS`) or none (a
+   record that names no owner is valid: it is a filing without a firm);
 4. `dedupe` -> `firsts`, `owned`: the first valid record of each application number, with its firms;
 5. `count_firms` -> `firms`: each firm's filings and most frequent name;
 6. `assign_splits` -> `firm_order`: firms with at least `min_filings` filings, ordered by a seeded hash of
    `firm_id` and cut 80/10/10 into train/validation/test (validation and test get at least one firm each from 3
    firms on), numbered by `ord` in output order (split, then firm_id);
 7. `keep_filings` -> `kept`: one narrow row per (kept filing, owner firm); the texts stay in `raw` until written;
-8. `collect_rejects` -> `rejects`: one row per rejected record, with its reason and detail.
+8. `keep_unowned` -> `unowned`: the kept filings whose record names no owner, for the `filings` config only (null
+   firm), each in the split of a seeded hash of its application number (80/10/10 too);
+9. `collect_rejects` -> `rejects`: one row per rejected record, with its reason and detail.
 """
 
 from __future__ import annotations
@@ -96,8 +99,7 @@ def validate(con: duckdb.DuckDBPyConnection, params: Params) -> None:
                 WHEN date_raw IS NULL THEN 'missing_date'
                 WHEN fdate IS NULL THEN 'invalid_date'
                 WHEN fdate < DATE '{MIN_DATE}' OR fdate > current_date THEN 'date_out_of_range'
-                WHEN len(classes) = 0 THEN 'no_valid_class'
-                WHEN rec_id NOT IN (SELECT rec_id FROM rec_firms) THEN 'missing_owner' END AS reason
+                WHEN len(classes) = 0 THEN 'no_valid_class' END AS reason
         FROM (SELECT r.rec_id, r.error, nullif(trim(r.application_number), '') AS app,
                      nullif(trim(r.filing_date), '') AS date_raw, parse_date(r.filing_date) AS fdate,
                      s.classes, s.bad_codes
@@ -160,6 +162,25 @@ def keep_filings(con: duckdb.DuckDBPyConnection, params: Params) -> None:
     )
 
 
+def keep_unowned(con: duckdb.DuckDBPyConnection, params: Params) -> None:
+    """Kept filings without an owner firm: the first valid record of an application number that names no owner.
+
+    They go to the `filings` config only, with a null firm, in the split of a seeded hash of the application
+    number: the first 80% of the hash range is train, the next 10% validation, the rest test.
+    """
+    val = round(SPLIT_FRACTIONS["train"] + SPLIT_FRACTIONS["validation"], 6)
+    con.execute(
+        f"""CREATE TABLE unowned AS
+        WITH u AS (SELECT f.first_rec AS rec_id, p.app, p.fdate, p.classes,
+                          ('0x' || substr(md5('{int(params.seed)}:' || p.app), 1, 12))::UBIGINT / 2 ** 48 AS u
+                   FROM firsts f JOIN parsed p ON p.rec_id = f.first_rec
+                   ANTI JOIN rec_firms r ON r.rec_id = f.first_rec)
+        SELECT rec_id, app, fdate, classes, CASE WHEN u < {SPLIT_FRACTIONS["train"]} THEN 'train'
+                                                 WHEN u < {val} THEN 'validation' ELSE 'test' END AS split
+        FROM u"""
+    )
+
+
 def collect_rejects(con: duckdb.DuckDBPyConnection, params: Params) -> None:
     """Every record not kept, once per reason: invalid, a later duplicate, or all of its firms too small.
 
@@ -171,7 +192,6 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, params: Params) -> None:
                 WHEN 'invalid_date' THEN 'filing date ' || date_raw
                 WHEN 'date_out_of_range' THEN 'filing date ' || fdate
                 WHEN 'no_valid_class' THEN 'class codes [' || array_to_string(bad_codes, ', ') || ']'
-                WHEN 'missing_owner' THEN 'no owner name or applicant id'
                 WHEN 'missing_date' THEN 'no filing date'
                 WHEN 'missing_application_number' THEN 'no application number'
                 END AS detail
@@ -198,6 +218,7 @@ PIPELINE: tuple[Step, ...] = (
     count_firms,
     assign_splits,
     keep_filings,
+    keep_unowned,
     collect_rejects,
 )
 

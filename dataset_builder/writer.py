@@ -3,8 +3,10 @@
 One sorted pass over the kept filings (by `ord`: split, then firm; then date and application number) with their
 texts from `raw`, in chunks of whole firms: goods/services are split into terms per chunk (each distinct part
 normalised once, `normalize.split_many`), and each chunk becomes one row group of `filings` and one of
-`sequences` (typed Features from `schema.py`). The bytes are deterministic: same rows, same files. Shards are
-written to `.tmp` files in background threads and renamed when complete.
+`sequences` (typed Features from `schema.py`). Each split's filings without a firm (`unowned`) follow its firms'
+filings in `filings`, with a null firm, by date and application number; they are in no sequence. The bytes are
+deterministic: same rows, same files. Shards are written to `.tmp` files in background threads and renamed when
+complete.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dataset_builder.normalize import split_many
-from dataset_builder.schema import FILINGS_FEATURES, SEQUENCES_FEATURES, SPLITS
+from dataset_builder.schema import FILING_FEATURES, FILINGS_FEATURES, SEQUENCES_FEATURES, SPLITS
 
 FILINGS_PER_SHARD, FIRMS_PER_SHARD = 500_000, 50_000
 ROWS_PER_GROUP = 100_000  # filings per row group (cut at a firm boundary)
@@ -93,20 +95,45 @@ PARQUET_OPTIONS = {
     "filings": {
         "compression": "zstd",
         "use_dictionary": [
-            "firm_id", "firm_name", "filing_date", "nice_classes.list.element", "terms.list.element", "source"
+            "firm_id", "firm_name", "filing_date", "nice_classes.list.element", "terms.list.element",
+            "goods_services_lang.list.element", "source"
         ],
     },
     "sequences": {
         "compression": "zstd",
         "use_dictionary": [
             "n_filings", "filings.list.element.filing_date", "filings.list.element.nice_classes.list.element",
-            "filings.list.element.terms.list.element",
+            "filings.list.element.terms.list.element", "filings.list.element.goods_services_lang.list.element",
         ],
     },
 }  # fmt: skip
 
 
-_FILING_FIELDS = ["application_number", "filing_date", "nice_classes", "terms", "goods_services"]
+_FILING_FIELDS = list(FILING_FEATURES)
+
+
+def _filings_sql(kept: str, where: str = "", order: str = "ord, fdate, app") -> str:
+    """The filings of table `kept` (rec_id, app, fdate, classes[, ord]) with their kept texts from `raw`, sorted.
+
+    `gs`: the goods/services texts kept (non-empty, with a valid class code or none); `goods_services`: their
+    texts joined as "Class 9: ...; Class 42: ..."; `goods_services_lang`: each text's language code, in that order.
+    """
+    ord_ = "k.ord" if kept == "kept" else "NULL::BIGINT"
+    return f"""WITH t AS (
+        SELECT {ord_} AS ord, k.app, k.fdate, k.classes, CASE
+            WHEN len(r.goods_services) = 1 AND r.goods_services[1].code IS NULL  -- tabular: no codes
+            THEN CASE WHEN length(r.goods_services[1].text) > 0 THEN r.goods_services ELSE [] END
+            ELSE list_filter(r.goods_services, lambda g: length(g.text) > 0
+                             AND (g.code IS NULL OR nice_class(g.code) IS NOT NULL)) END AS gs
+        FROM raw r JOIN {kept} k USING (rec_id) {where})
+    SELECT ord, app AS application_number, fdate AS filing_date, classes AS nice_classes, gs,
+           CASE WHEN len(gs) = 1 AND gs[1].code IS NULL THEN strip_text(gs[1].text)
+           ELSE array_to_string(list_transform(gs,
+               lambda g: CASE WHEN list_contains(classes, nice_class(g.code))
+                              THEN 'Class ' || nice_class(g.code) || ': ' || strip_text(g.text)
+                              ELSE strip_text(g.text) END), '; ') END AS goods_services,
+           list_transform(gs, lambda g: g.lang) AS goods_services_lang
+    FROM t ORDER BY {order}"""
 
 
 class _Chunks:
@@ -137,6 +164,27 @@ class _Chunks:
         self.cur.unregister("chunk_terms")
         return terms
 
+    def filings(self, rows: pa.Table, firm_id: pa.Array, firm_name: pa.Array) -> pa.Table:
+        """Rows of the `filings` config (`rows` combined into one chunk)."""
+        return pa.table(
+            {
+                "firm_id": firm_id,
+                "firm_name": firm_name,
+                "application_number": rows.column("application_number"),
+                "filing_date": rows.column("filing_date"),
+                "nice_classes": rows.column("nice_classes"),
+                "terms": self.terms(rows.column("gs").chunk(0)),
+                "goods_services": rows.column("goods_services"),
+                "goods_services_lang": rows.column("goods_services_lang"),
+                "source": pa.repeat(self.source, rows.num_rows),
+            }
+        )
+
+    def unowned(self, rows: pa.Table) -> pa.Table:
+        """Rows of the `filings` config for filings without a firm (null `firm_id` and `firm_name`)."""
+        rows = rows.combine_chunks()
+        return self.filings(rows, pa.nulls(rows.num_rows, pa.string()), pa.nulls(rows.num_rows, pa.string()))
+
     def __call__(self, rows: pa.Table) -> tuple[pa.Table, pa.Table]:
         rows = rows.combine_chunks()  # one row group from one chunk: its bytes do not depend on the batching
         ords = rows.column("ord").to_numpy()
@@ -149,18 +197,7 @@ class _Chunks:
             raise RuntimeError(f"Internal error: firms {first}..{ords[-1]} are not all in firm_order.")
         firm = pa.array(ords - first)
         n = len(ords)
-        filings = pa.table(
-            {
-                "firm_id": firms.column("firm_id").take(firm),
-                "firm_name": firms.column("firm_name").take(firm),
-                "application_number": rows.column("application_number"),
-                "filing_date": rows.column("filing_date"),
-                "nice_classes": rows.column("nice_classes"),
-                "terms": self.terms(rows.column("gs").chunk(0)),
-                "goods_services": rows.column("goods_services"),
-                "source": pa.repeat(self.source, n),
-            }
-        )
+        filings = self.filings(rows, firms.column("firm_id").take(firm), firms.column("firm_name").take(firm))
         offsets = np.concatenate([[0], np.flatnonzero(ords[1:] != ords[:-1]) + 1, [n]]).astype(np.int32)
         cols = [filings.column(f).chunk(0) for f in _FILING_FIELDS]
         if self.oracle is None:
@@ -204,14 +241,20 @@ class _Rows:
 
 
 def _write_split(
-    batches: Iterator[pa.RecordBatch], split: str, repo: Path, counts: tuple[int, int], chunks: _Chunks
+    batches: Iterator[pa.RecordBatch],
+    unowned: pa.RecordBatchReader,
+    split: str,
+    repo: Path,
+    counts: tuple[int, int, int],
+    chunks: _Chunks,
 ) -> None:
-    """Write one split's sorted filings, both configs (firms never straddle a row group)."""
-    n_firms, n_filings = counts
+    """Write one split's sorted filings, both configs (firms never straddle a row group), then its filings without
+    a firm (`filings` only)."""
+    n_firms, n_filings, n_unowned = counts
     filings, seqs = (
         _ShardWriter(repo / "data" / config / split, n, per_shard, features.arrow_schema, PARQUET_OPTIONS[config])
         for config, n, per_shard, features in (
-            ("filings", n_filings, FILINGS_PER_SHARD, FILINGS_FEATURES),
+            ("filings", n_filings + n_unowned, FILINGS_PER_SHARD, FILINGS_FEATURES),
             ("sequences", n_firms, FIRMS_PER_SHARD, SEQUENCES_FEATURES),
         )
     )
@@ -236,6 +279,17 @@ def _write_split(
             pending = pending.slice(cut)
     if pending is not None and pending.num_rows:
         emit(pending)
+    with unowned:  # by row groups of ROWS_PER_GROUP
+        group, n = [], 0
+        for batch in unowned:
+            group.append(batch)
+            n += batch.num_rows
+            if n >= ROWS_PER_GROUP:
+                rows = pa.Table.from_batches(group)
+                filings.write(chunks.unowned(rows.slice(0, ROWS_PER_GROUP)))
+                group, n = rows.slice(ROWS_PER_GROUP).to_batches(), n - ROWS_PER_GROUP
+        if n:
+            filings.write(chunks.unowned(pa.Table.from_batches(group)))
     filings.close()
     seqs.close()
 
@@ -243,40 +297,34 @@ def _write_split(
 def write_outputs(
     con: duckdb.DuckDBPyConnection, source: str, repo: Path, oracle: dict | None
 ) -> tuple[dict, dict, dict]:
-    """Write both configs; returns firms and filing rows per split, and the term statistics.
+    """Write both configs; returns firms and filing rows (with and without a firm) per split, and term statistics.
 
     One sorted pass over the kept filings (by `ord`, i.e. split then firm, then date and application number) with
-    their texts from `raw`: the splits come one after another, in name order.
+    their texts from `raw`: the splits come one after another, in name order. Each split's filings without a firm
+    are read by a query of their own, after its firms.
     """
-    counts = dict.fromkeys(SPLITS, (0, 0)) | {
-        s: (nf, nr)
-        for s, nf, nr in con.execute(
-            "SELECT split, count(DISTINCT firm_id), count(*) FROM kept GROUP BY split"
+    counts = dict.fromkeys(SPLITS, (0, 0, 0)) | {
+        s: (nf, nr, nu)
+        for s, nf, nr, nu in con.execute(
+            """SELECT split, coalesce(nf, 0), coalesce(nr, 0), coalesce(nu, 0)
+               FROM (SELECT split, count(DISTINCT firm_id) AS nf, count(*) AS nr FROM kept GROUP BY split)
+               FULL JOIN (SELECT split, count(*) AS nu FROM unowned GROUP BY split) USING (split)"""
         ).fetchall()
     }
     # ORDER BY fixes the order (the key is unique): no insertion-order bookkeeping, which needs more memory.
     con.execute("SET preserve_insertion_order = false")
     try:
-        reader = con.sql(
-            """WITH t AS (
-                SELECT k.ord, k.app, k.fdate, k.classes, CASE
-                    WHEN len(r.goods_services) = 1 AND r.goods_services[1].code IS NULL  -- tabular: no codes
-                    THEN CASE WHEN length(r.goods_services[1].text) > 0 THEN r.goods_services ELSE [] END
-                    ELSE list_filter(r.goods_services, lambda g: length(g.text) > 0
-                                     AND (g.code IS NULL OR nice_class(g.code) IS NOT NULL)) END AS gs
-                FROM raw r JOIN kept k USING (rec_id))
-            SELECT ord, app AS application_number, fdate AS filing_date, classes AS nice_classes, gs,
-                   CASE WHEN len(gs) = 1 AND gs[1].code IS NULL THEN strip_text(gs[1].text)
-                   ELSE array_to_string(list_transform(gs,
-                       lambda g: CASE WHEN list_contains(classes, nice_class(g.code))
-                                      THEN 'Class ' || nice_class(g.code) || ': ' || strip_text(g.text)
-                                      ELSE strip_text(g.text) END), '; ') END AS goods_services
-            FROM t ORDER BY ord, fdate, app"""
-        ).to_arrow_reader(_BATCH)
+        reader = con.sql(_filings_sql("kept")).to_arrow_reader(_BATCH)
         with reader:
             rows, chunks = _Rows(reader), _Chunks(con, source, oracle)
             for split in sorted(SPLITS):  # the order of `ord`
-                _write_split(rows.take(counts[split][1]), split, repo, counts[split], chunks)
+                unowned = (
+                    con.cursor()
+                    .sql(_filings_sql("unowned", f"WHERE k.split = '{split}'", "fdate, app"))
+                    .to_arrow_reader(_BATCH)
+                )
+                _write_split(rows.take(counts[split][1]), unowned, split, repo, counts[split], chunks)
     finally:
         con.execute("SET preserve_insertion_order = true")
-    return {s: counts[s][0] for s in SPLITS}, {s: counts[s][1] for s in SPLITS}, chunks.term_stats()
+    firms = {s: counts[s][0] for s in SPLITS}
+    return firms, {s: counts[s][1] + counts[s][2] for s in SPLITS}, chunks.term_stats()

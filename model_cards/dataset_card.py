@@ -171,7 +171,7 @@ def build_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None
     synthetic = report.source.startswith("synthetic")
     card_data = DatasetCardData(
         pretty_name="Firm trademark sequences" + (" (synthetic)" if synthetic else ""),
-        language=["en"],
+        language=sorted(k for k in report.stats.get("text_languages", {}) if k != "unknown") or None,
         license=license_id,
         task_categories=["fill-mask", "time-series-forecasting"],
         size_categories=[_size_category(sum(report.firms.values()))],
@@ -197,6 +197,7 @@ def build_dataset_card(report, layout: DatasetLayout, repo_id: str | None = None
         filings=report.filings,
         total_firms=sum(report.firms.values()),
         total_filings=sum(report.filings.values()),
+        filings_without_firm=getattr(report, "filings_without_firm", 0),
         stats=report.stats,
         plot_path=PLOT_PATH,
         source=report.source,

@@ -118,16 +118,27 @@ def test_raw_input_builds_the_same_dataset(tmp_path, fmt):
     assert report.firms == direct.firms
     expected = split_rows(Path(direct.out_dir), "sequences")
     got = split_rows(Path(report.out_dir), "sequences")
+    # The generator writes English; a raw file without a language column does not say (null), nor does the build.
     for split in SPLITS:
-        assert got[split] == [{**r, "oracle_last_filing_class_probs": None} for r in expected[split]]
+        assert got[split] == [
+            {
+                **r,
+                "oracle_last_filing_class_probs": None,
+                "filings": [{**f, "goods_services_lang": [None]} for f in r["filings"]],
+            }
+            for r in expected[split]
+        ]
     filings = split_rows(Path(report.out_dir), "filings")["train"]
-    assert filings == [{**r, "source": fmt} for r in split_rows(Path(direct.out_dir), "filings")["train"]]
+    assert filings == [
+        {**r, "source": fmt, "goods_services_lang": [None]}
+        for r in split_rows(Path(direct.out_dir), "filings")["train"]
+    ]
 
 
 def test_uspto_case_files_tables(tmp_path):
     report = build_dataset(tmp_path / "out", source="uspto-csv", inputs=[FIXTURES / "uspto_csv"], write_card=False)
-    assert (report.records_read, report.records_kept, report.records_rejected) == (4, 2, 2)
-    assert report.rejected_by_reason == {"invalid_date": 1, "missing_owner": 1}
+    assert (report.records_read, report.records_kept, report.records_rejected) == (4, 3, 1)
+    assert report.rejected_by_reason == {"invalid_date": 1} and report.filings_without_firm == 1
     (firm,) = [r for rows in split_rows(Path(report.out_dir), "sequences").values() for r in rows]
     assert firm["firm_id"] == "delta-foods" and firm["n_filings"] == 2
     assert firm["filings"][0] == {
@@ -136,6 +147,7 @@ def test_uspto_case_files_tables(tmp_path):
         "nice_classes": [29, 30],
         "terms": ["cheese", "yoghurt", "coffee"],
         "goods_services": "Class 29: Cheese, yoghurt; Class 30: Coffee",
+        "goods_services_lang": ["en", "en"],
     }
     # A case_file row that cannot be parsed is a rejected record, not a silent loss.
     broken = tmp_path / "broken"
@@ -143,7 +155,7 @@ def test_uspto_case_files_tables(tmp_path):
     with open(broken / "case_file.csv", "a") as f:
         f.write("90000005,2020-01-01,,one too many\n")
     report = build_dataset(tmp_path / "out2", source="uspto-csv", inputs=[broken], write_card=False)
-    assert (report.records_read, report.records_rejected, report.rejected_by_reason["malformed_record"]) == (5, 3, 1)
+    assert (report.records_read, report.records_rejected, report.rejected_by_reason["malformed_record"]) == (5, 2, 1)
 
 
 def test_shards_have_deterministic_names(tmp_path, monkeypatch):
@@ -174,14 +186,16 @@ def test_cli_build(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "read 6 = kept 3 + rejected 3 (invalid_date=1, missing_owner=1, no_valid_class=1)" in result.output
+    assert "read 6 = kept 4 + rejected 2 (invalid_date=1, no_valid_class=1)" in result.output
     result = CliRunner().invoke(
         app,
         ["dataset", "build", "--source", "uspto-xml", "--input", str(FIXTURES / "uspto_bad.xml"), "--out",
          str(tmp_path / "o"), "--limit", "2"],
     )  # fmt: skip
     assert result.exit_code == 0 and "read 2 = " in result.output, result.output
-    result = CliRunner().invoke(
-        app, ["dataset", "build", "--source", "euipo", "--input", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]
-    )
-    assert result.exit_code == 1 and "nope: no such file or folder" in result.output
+    nope = ["dataset", "build", "--source", "euipo", "--input", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, [*nope, "--strict"])
+    assert result.exit_code == 1 and "nope: no such file or folder; check the --input path" in result.output
+    assert "Traceback" not in result.output
+    result = CliRunner().invoke(app, nope)  # without --strict: a file-level reject, and the build goes on
+    assert result.exit_code == 0 and "read 1 = kept 0 + rejected 1 (unreadable_file=1)" in result.output

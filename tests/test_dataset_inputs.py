@@ -1,8 +1,8 @@
 """Readers and validation on the real samples and on hand-written bad and hostile inputs.
 
 Every input record must end up kept or in rejects.jsonl (read = kept + rejected); nothing crashes; a wholly
-unreadable input is one clear error naming the file; hostile XML/zip input reads no local file and writes nothing
-outside the output folder.
+unreadable input is a file-level reject, or with `strict` one clear error naming the file; hostile XML/zip input
+reads no local file and writes nothing outside the output folder. More malformed inputs: `test_dataset_malformed.py`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -45,8 +46,9 @@ def build(tmp_path: Path, source: str, inputs, **kwargs):
 @needs_samples
 def test_euipo_sample(tmp_path):
     report = build(tmp_path, "euipo", [SAMPLES / "euipo_sample"])
-    assert (report.records_read, report.records_kept, report.records_rejected) == (12, 10, 2)
-    assert report.rejected_by_reason == {"missing_owner": 1, "firm_below_min_filings": 1}
+    assert (report.records_read, report.records_kept, report.records_rejected) == (12, 11, 1)
+    assert report.rejected_by_reason == {"firm_below_min_filings": 1}
+    assert report.filings_without_firm == 1
     firms = {r["firm_id"]: r for r in rows(tmp_path / "out", "sequences")}
     assert sorted(firms) == ["euipo:343794", "euipo:442287"]
     mowers = firms["euipo:343794"]
@@ -59,21 +61,28 @@ def test_euipo_sample(tmp_path):
         "nice_classes": [7],
         "terms": ["lawnmowers [machines]"],
         "goods_services": "Class 7: Lawnmowers [machines]",
+        "goods_services_lang": ["en"],
     }
     assert mowers["oracle_last_filing_class_probs"] is None
     assert [f["nice_classes"] for f in firms["euipo:442287"]["filings"]] == [[9], [18], [26], [45], [25], [42]]
     assert {r["reason"]: r["locator"] for r in rejects(tmp_path / "out")} == {
-        "missing_owner": "TradeMark #1 (018222204)",
         "firm_below_min_filings": "TradeMark #1 (018226259)",
     }
+    # The record without an applicant is a filing without a firm: in `filings` (null firm), in no sequence.
+    (orphan,) = [r for r in rows(tmp_path / "out", "filings") if r["firm_id"] is None]
+    assert orphan["application_number"] == "018222204" and orphan["firm_name"] is None
+    assert orphan["nice_classes"] == [25, 35, 36]
+    assert orphan["goods_services"].startswith("Class 25: Clothing; Footwear")
+    assert orphan["goods_services_lang"] == ["en", "en", "en"]
+    assert sum(report.filings.values()) == 11  # 4 + 6 filings of the two firms, and the one without a firm
 
 
 @needs_samples
 def test_euipo_sample_two_owners_belong_to_each(tmp_path):
     report = build(tmp_path, "euipo", [SAMPLES / "euipo_sample"], min_filings=1)
-    assert (report.records_read, report.records_kept, report.records_rejected) == (12, 11, 1)
+    assert (report.records_read, report.records_kept, report.records_rejected) == (12, 12, 0)
     filings = rows(tmp_path / "out", "filings")
-    assert len(filings) == 12
+    assert len(filings) == 13 and report.filings_without_firm == 1
     shared = sorted((r["firm_id"], r["goods_services"]) for r in filings if r["application_number"] == "018226259")
     text = "Class 12: Scooters; Push scooters [vehicles]; Class 25: Clothing; Clothing for sports"
     assert shared == [("euipo:1080311", text), ("euipo:911029", text)]
@@ -120,12 +129,12 @@ def test_uspto_sample_min_filings(tmp_path):
 
 def test_euipo_bad_values_and_hostile_xml(tmp_path):
     report = build(tmp_path, "euipo", [FIXTURES / "euipo_bad"])
-    assert (report.records_read, report.records_kept, report.records_rejected) == (14, 3, 11)
+    assert (report.records_read, report.records_kept, report.records_rejected) == (14, 4, 10)
     assert report.rejected_by_reason == {
         "date_out_of_range": 1, "duplicate_filing": 1, "firm_below_min_filings": 1, "invalid_date": 1,
-        "malformed_xml": 1, "missing_application_number": 1, "missing_date": 1, "missing_owner": 1,
-        "no_valid_class": 1, "unsafe_xml": 2,
+        "malformed_xml": 1, "missing_application_number": 1, "missing_date": 1, "no_valid_class": 1, "unsafe_xml": 2,
     }  # fmt: skip
+    assert report.filings_without_firm == 1  # 000000007 names no applicant
     assert report.dropped_class_codes == {"46": 1}
     got = {(Path(r["source_file"]).name, r["locator"], r["reason"]) for r in rejects(tmp_path / "out")}
     assert ("b_bad_values.xml", "TradeMark #3 (000000006)", "no_valid_class") in got
@@ -134,20 +143,24 @@ def test_euipo_bad_values_and_hostile_xml(tmp_path):
     bad_classes = next(r for r in rejects(tmp_path / "out") if r["reason"] == "no_valid_class")
     assert bad_classes["detail"] == "class codes [0, A, 200, 9a]"
     filings = rows(tmp_path / "out", "filings")
-    assert sorted((r["firm_id"], r["application_number"]) for r in filings) == [
-        ("euipo:100", "000000001"), ("euipo:100", "000000002"), ("euipo:200", "000000002"), ("euipo:200", "000000003"),
+    assert sorted((r["firm_id"] or "", r["application_number"]) for r in filings) == [
+        ("", "000000007"), ("euipo:100", "000000001"), ("euipo:100", "000000002"), ("euipo:200", "000000002"),
+        ("euipo:200", "000000003"),
     ]  # fmt: skip
     first = next(r for r in filings if r["application_number"] == "000000001")
     assert first["nice_classes"] == [9] and first["terms"] == ["computer software", "smartphones"]
     saas = next(r for r in filings if r["application_number"] == "000000003")
     assert saas["goods_services"] == "Class 42: Software as a service [SaaS], cloud computing"  # English, not French
+    assert saas["goods_services_lang"] == ["en"]
     assert "root:" not in json.dumps(filings, default=str) + (tmp_path / "out" / "rejects.jsonl").read_text()
 
 
 def test_uspto_bad_values(tmp_path):
     report = build(tmp_path, "uspto-xml", [FIXTURES / "uspto_bad.xml"])
-    assert (report.records_read, report.records_kept, report.records_rejected) == (6, 3, 3)
-    assert report.rejected_by_reason == {"invalid_date": 1, "missing_owner": 1, "no_valid_class": 1}
+    assert (report.records_read, report.records_kept, report.records_rejected) == (6, 4, 2)
+    assert report.rejected_by_reason == {"invalid_date": 1, "no_valid_class": 1}
+    (unowned,) = [r for r in rows(tmp_path / "out", "filings") if r["firm_id"] is None]
+    assert unowned["application_number"] == "80000005" and report.filings_without_firm == 1
     assert report.dropped_class_codes == {"A": 1}
     firms = {r["firm_id"]: r for r in rows(tmp_path / "out", "sequences")}
     assert {k: [f["application_number"] for f in v["filings"]] for k, v in firms.items()} == {
@@ -180,11 +193,12 @@ def test_csv_bad_rows(tmp_path):
     path = tmp_path / "filings.csv"
     path.write_bytes(CSV_BAD)
     report = build(tmp_path, "csv", [path])
-    assert (report.records_read, report.records_kept, report.records_rejected) == (11, 2, 9)
+    assert (report.records_read, report.records_kept, report.records_rejected) == (11, 3, 8)
     assert report.rejected_by_reason == {
         "bad_encoding": 1, "duplicate_filing": 1, "firm_below_min_filings": 1, "invalid_date": 1,
-        "malformed_record": 2, "missing_date": 1, "missing_owner": 1, "no_valid_class": 1,
+        "malformed_record": 2, "missing_date": 1, "no_valid_class": 1,
     }  # fmt: skip
+    assert [r["application_number"] for r in rows(tmp_path / "out", "filings") if r["firm_id"] is None] == ["C8"]
     found = {(r["reason"], r["locator"]) for r in rejects(tmp_path / "out")}
     assert {("bad_encoding", "line 4"), ("malformed_record", "line 5"), ("malformed_record", "line 12")} <= found
     (firm,) = rows(tmp_path / "out", "sequences")
@@ -233,8 +247,11 @@ def test_column_mapping(tmp_path):
     assert [f["terms"] for f in rows(tmp_path / "out", "sequences")[0]["filings"]] == [["software"], ["saas"]]
     with pytest.raises(ValueError, match="Invalid column mapping 'colour=x'"):
         ColumnMapping.from_pairs(["colour=x"])
-    with pytest.raises(InputError, match=r"custom.csv: missing column\(s\) \['application_number'"):
-        build(tmp_path, "csv", [path])
+    with pytest.raises(InputError, match=r"custom.csv: missing column\(s\) \['application_number'.*--map"):
+        build(tmp_path, "csv", [path], strict=True)
+    report = build(tmp_path, "csv", [path])  # without --strict: a file-level reject, and the build goes on
+    assert (report.records_read, report.records_rejected, report.rejected_by_reason) == (1, 1, {"wrong_format": 1})
+    assert rejects(tmp_path / "out")[0]["locator"] == "-"
 
 
 # --- A limit on the records read ------------------------------------------------------------------------------
@@ -297,20 +314,26 @@ def test_limit_reads_the_first_records(tmp_path):
 
 
 def test_wholly_unreadable_inputs_name_the_file(tmp_path):
+    """With `strict`, one line naming the file, what is wrong and what to do; without it, file-level rejects."""
     garbage = tmp_path / "garbage.xml"
     garbage.write_bytes(b"\x00\x01not xml at all\xff")
-    with pytest.raises(InputError, match=r"garbage.xml: no readable record \(.*garbage.xml: .*\)"):
-        build(tmp_path, "euipo", [garbage])
-    with pytest.raises(InputError, match="missing.xml: no such file"):
-        build(tmp_path, "uspto-xml", [tmp_path / "missing.xml"])
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    with pytest.raises(InputError, match="empty.csv: empty file"):
-        build(tmp_path, "csv", [empty])
     notzip = tmp_path / "broken.zip"
     notzip.write_bytes(b"PK\x03\x04 truncated")
-    with pytest.raises(InputError, match="broken.zip: not a readable zip"):
-        build(tmp_path, "euipo", [notzip])
+    cases = [
+        ("euipo", garbage, r"no readable record; at line 1 column 0: not well-formed \(invalid token\); the rest of"),
+        ("uspto-xml", tmp_path / "missing.xml", "no such file or folder; check the --input path"),
+        ("csv", empty, "empty file, expected a CSV header; leave it out or add the header"),
+        ("euipo", notzip, r"not a readable zip archive \(.*\); copy it again or unzip it first"),
+    ]
+    for source, path, message in cases:
+        with pytest.raises(InputError, match=f"^{re.escape(str(path))}: {message}"):
+            build(tmp_path, source, [path], strict=True)
+        report = build(tmp_path, source, [path])
+        assert report.records_read == report.records_rejected == 1 and report.records_kept == 0
+        (row,) = rejects(tmp_path / "out")
+        assert row["source_file"] == str(path) and str(path) not in row["detail"]
     with pytest.raises(ValueError, match="needs at least one input"):
         build_dataset(tmp_path / "o", source="euipo")
     with pytest.raises(ValueError, match="Unknown source 'xls'"):

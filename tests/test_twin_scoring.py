@@ -41,6 +41,7 @@ def filing(firm: str, number: str, date: str, goods_services: str) -> dict:
         "nice_classes": [9],
         "terms": [],
         "goods_services": goods_services,
+        "goods_services_lang": ["en"] * goods_services.count("Class "),
         "source": "synthetic",
     }
 
@@ -134,3 +135,25 @@ def test_scoring_in_two_processes_gives_the_same_rows(filings):
     split = score_filings(filings, models, batch_size=2, num_proc=2)
     assert split.to_list() == alone.to_list()
     assert split["digital_prob"] == pytest.approx([0.9, 0.2, 0.9, None, 0.2])
+
+
+def test_text_in_another_language_and_filings_without_a_firm():
+    """The classifiers read English: text labelled with another language is not scored; a filing without a firm
+    (null firm_id) is scored but is in no firm's trajectory."""
+    rows = [
+        {**filing("acme", "1", "2020-02-01", "Class 9: Solar panels"), "goods_services_lang": ["en"]},
+        {**filing("acme", "2", "2020-03-01", "Klasse 9: Solarmodule"), "goods_services_lang": ["de"]},
+        {
+            **filing("acme", "3", "2020-04-01", "Class 9: Software; Class 12: Fahrräder"),
+            "goods_services_lang": ["en", "de"],
+        },
+        {**filing("acme", "4", "2020-05-01", "Class 9: Computer software"), "goods_services_lang": [None]},
+        {**filing("x", "5", "2020-06-01", "Class 9: Solar panels"), "firm_id": None, "firm_name": None},
+    ]
+    models = {"green": KeywordModel("green"), "digital": KeywordModel("digital")}
+    scores = score_filings(Dataset.from_list(rows, features=FILINGS_FEATURES), models)
+    assert scores["green_prob"] == pytest.approx([0.9, None, None, 0.2, 0.9])
+    assert "Solarmodule" not in " ".join(models["green"].seen)
+    assert scores["firm_id"] == ["acme", "acme", "acme", "acme", None]
+    trajectories = firm_trajectories(scores)
+    assert trajectories["firm_id"] == ["acme"] and trajectories["n_filings"] == [4] and trajectories["n_scored"] == [2]

@@ -1,7 +1,9 @@
 """Apply the classifiers to the trademark dataset: per-filing green/digital probabilities, and firm-level
 twin-transition trajectories (share of green/digital filings per year) as extra dataset configs.
 
-Input is the `filings` config of `dataset_builder.schema` (one row per firm and filing, with `goods_services`).
+Input is the `filings` config of `dataset_builder.schema` (one row per firm and filing, with `goods_services`). The
+classifiers read English: a filing whose `goods_services_lang` names another language is not scored (null
+probabilities); filings without a firm (null `firm_id`) are scored but are in no firm trajectory.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ SCORES_CONFIG = "twin_scores"
 TRAJECTORIES_CONFIG = "twin_trajectories"
 REQUIRED_COLUMNS = ("firm_id", "application_number", "filing_date", "goods_services")
 
-# Config `twin_scores`: one row per row of `filings`; probabilities are null when a filing has no English text.
+# Config `twin_scores`: one row per row of `filings`; probabilities are null when a filing has no English text (none,
+# or text in another language).
 SCORE_FEATURES = Features(
     {
         "firm_id": Value("string"),
@@ -77,10 +80,19 @@ def score_filings(
     if unknown or not classifiers:
         raise ValueError(f"classifiers must be keyed by {sorted(LABELS)}, got {sorted(classifiers)}")
     texts = [filing_text(text) for text in filings["goods_services"]]
+    if "goods_services_lang" in filings.column_names:  # the classifiers read English: skip text labelled otherwise
+        langs = filings["goods_services_lang"]
+        other = [i for i, codes in enumerate(langs) if texts[i] and any(c not in (None, "en") for c in codes or [])]
+        for i in other:
+            texts[i] = ""
+        if other:
+            logger.warning(
+                "%d of %d filings have goods/services text in another language: not scored", len(other), len(texts)
+            )
     scored_idx = [i for i, text in enumerate(texts) if text]
     if len(scored_idx) < len(texts):
         logger.warning(
-            "%d of %d filings have no goods/services text: null probabilities",
+            "%d of %d filings have no English goods/services text: null probabilities",
             len(texts) - len(scored_idx),
             len(texts),
         )
@@ -173,6 +185,7 @@ def firm_trajectories(scores: Dataset, *, threshold: float = 0.5) -> Dataset:
     if not 0 < threshold < 1:
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
     frame = scores.to_pandas()
+    frame = frame[frame["firm_id"].notna()]  # filings without a firm are in no firm's trajectory
     if frame.empty:
         return Dataset.from_dict({name: [] for name in TRAJECTORY_FEATURES}, features=TRAJECTORY_FEATURES)
     frame["year"] = [date.year for date in frame["filing_date"]]

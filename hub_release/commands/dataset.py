@@ -25,6 +25,9 @@ def build(
     min_filings: int | None = typer.Option(None, help="Drop firms with fewer filings [default: dataset.min_filings]."),
     map_: list[str] = typer.Option(None, "--map", help="FIELD=COLUMN for csv/parquet/jsonl inputs (repeatable)."),
     limit: int = typer.Option(None, min=1, help="Read at most this many records (a quick look); default: all."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Stop at a file that cannot be read, instead of rejecting it (rejects.jsonl)."
+    ),
     config: Path | None = CONFIG,
     overrides: list[str] = SET,
 ) -> None:
@@ -45,6 +48,7 @@ def build(
         min_filings=given_or(min_filings, cfg.dataset.min_filings),
         mapping=ColumnMapping.from_pairs(map_),
         limit=limit,
+        strict=strict,
     )
     typer.echo(report.summary())
     typer.echo(f"Wrote {report.repo_dir} (rejects: {report.rejects_path}) in {report.seconds:.1f} s")

@@ -58,6 +58,7 @@ def make_toy_sequences(
                     "nice_classes": classes,
                     "terms": [str(t) for t in chosen],
                     "goods_services": "; ".join(f"Class {c}: " + ", ".join(terms[c - 1][:2]) for c in classes),
+                    "goods_services_lang": ["en"] * len(classes),
                 }
             )
             date += dt.timedelta(days=int(rng.exponential(200)))
