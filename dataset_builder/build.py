@@ -31,6 +31,7 @@ from dataset_builder.sources import SOURCES, read_records
 from dataset_builder.steps import Params, run_pipeline
 from dataset_builder.synthetic import SyntheticConfig
 from dataset_builder.writer import PARQUET_OPTIONS, write_outputs
+from hub_client.errors import InputError
 
 __all__ = ["PARQUET_OPTIONS", "REJECT_REASONS", "REPO_DIR", "SOURCES", "BuildReport", "build_dataset"]
 
@@ -116,6 +117,7 @@ def build_dataset(
             limit=limit,
             strict=strict,
         )
+        _fail_if_nothing_readable(con)
         if registry is not None:
             oracle = registry.oracle
         logger.info("Validating and normalising records")
@@ -135,3 +137,21 @@ def build_dataset(
         write_dataset_card(report, dataset_layout())
     logger.info("Built %s: %s", out, report.summary())
     return report
+
+
+def _fail_if_nothing_readable(con) -> None:
+    """An `InputError` when not one record could be read (a mistyped `--input`, the wrong `--source`, a file that
+    is not what it claims): one bad file among good ones is a reject and the build goes on, but a build that read
+    nothing would only publish an empty dataset.
+    """
+    readable, refused = con.execute(
+        "SELECT count(*) FILTER (WHERE error IS NULL), count(*) FILTER (WHERE error IS NOT NULL) FROM raw_records"
+    ).fetchall()[0]
+    if readable == 0 and refused > 0:
+        file, locator, detail = con.execute(
+            "SELECT source_file, locator, detail FROM raw_records WHERE error IS NOT NULL ORDER BY rec_id LIMIT 1"
+        ).fetchall()[0]
+        if locator and locator != "-":
+            file = f"{file}, {locator}"
+        others = f" (and {refused - 1} more refused)" if refused > 1 else ""
+        raise InputError(f"{file}: {detail}{others}; no input could be read, nothing to build")

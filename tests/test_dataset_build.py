@@ -197,5 +197,6 @@ def test_cli_build(tmp_path):
     result = CliRunner().invoke(app, [*nope, "--strict"])
     assert result.exit_code == 1 and "nope: no such file or folder; check the --input path" in result.output
     assert "Traceback" not in result.output
-    result = CliRunner().invoke(app, nope)  # without --strict: a file-level reject, and the build goes on
-    assert result.exit_code == 0 and "read 1 = kept 0 + rejected 1 (unreadable_file=1)" in result.output
+    result = CliRunner().invoke(app, nope)  # without --strict too: no input could be read at all, nothing to build
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "nope: no such file or folder; check the --input path; no input could be read" in result.output

@@ -249,9 +249,8 @@ def test_column_mapping(tmp_path):
         ColumnMapping.from_pairs(["colour=x"])
     with pytest.raises(InputError, match=r"custom.csv: missing column\(s\) \['application_number'.*--map"):
         build(tmp_path, "csv", [path], strict=True)
-    report = build(tmp_path, "csv", [path])  # without --strict: a file-level reject, and the build goes on
-    assert (report.records_read, report.records_rejected, report.rejected_by_reason) == (1, 1, {"wrong_format": 1})
-    assert rejects(tmp_path / "out")[0]["locator"] == "-"
+    with pytest.raises(InputError, match=r"--map FIELD=COLUMN; no input could be read, nothing to build$"):
+        build(tmp_path, "csv", [path])  # without --strict too: the only input is refused, nothing to build
 
 
 # --- A limit on the records read ------------------------------------------------------------------------------
@@ -314,7 +313,8 @@ def test_limit_reads_the_first_records(tmp_path):
 
 
 def test_wholly_unreadable_inputs_name_the_file(tmp_path):
-    """With `strict`, one line naming the file, what is wrong and what to do; without it, file-level rejects."""
+    """One line naming the file, what is wrong and what to do; without `strict` it adds that nothing could be read
+    (next to readable files the same file is a file-level reject: `test_dataset_malformed.py`)."""
     garbage = tmp_path / "garbage.xml"
     garbage.write_bytes(b"\x00\x01not xml at all\xff")
     empty = tmp_path / "empty.csv"
@@ -330,10 +330,8 @@ def test_wholly_unreadable_inputs_name_the_file(tmp_path):
     for source, path, message in cases:
         with pytest.raises(InputError, match=f"^{re.escape(str(path))}: {message}"):
             build(tmp_path, source, [path], strict=True)
-        report = build(tmp_path, source, [path])
-        assert report.records_read == report.records_rejected == 1 and report.records_kept == 0
-        (row,) = rejects(tmp_path / "out")
-        assert row["source_file"] == str(path) and str(path) not in row["detail"]
+        with pytest.raises(InputError, match=f"^{re.escape(str(path))}.*; no input could be read, nothing to build$"):
+            build(tmp_path, source, [path])
     with pytest.raises(ValueError, match="needs at least one input"):
         build_dataset(tmp_path / "o", source="euipo")
     with pytest.raises(ValueError, match="Unknown source 'xls'"):

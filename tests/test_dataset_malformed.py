@@ -353,11 +353,12 @@ def test_corrupt_zip_member_is_a_reject(tmp_path):
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as z:
         z.writestr("a.xml", euipo(mark("000000041", {"9": {"en": "Software."}})))
         z.writestr("b.jsonl", jsonl(filing("Z1")))
+        z.writestr("c.xml", euipo(mark("000000043", {"9": {"en": "Apps."}})))
     data = bytearray(archive.read_bytes())
     at = data.index(b"000000041")
     data[at : at + 9] = b"000000042"  # the stored bytes no longer match their CRC
     archive.write_bytes(bytes(data))
-    report = build(tmp_path, "euipo", [archive])
-    assert report.rejected_by_reason == {"unreadable_file": 1}
+    report = build(tmp_path, "euipo", [archive], min_filings=1)
+    assert report.rejected_by_reason == {"unreadable_file": 1} and report.records_kept == 1
     (row,) = rejects(tmp_path / "out")
     assert row["source_file"] == f"{archive}!a.xml" and "Bad CRC-32" in row["detail"]
