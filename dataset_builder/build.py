@@ -22,6 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from dataset_builder.db import connect
+from dataset_builder.parallel import default_workers
 from dataset_builder.readers import ColumnMapping
 from dataset_builder.report import REJECT_REASONS, REJECTS_NAME, REPO_DIR, BuildReport, fill_counts, write_rejects
 from dataset_builder.sources import SOURCES, read_records
@@ -47,6 +48,7 @@ def build_dataset(
     memory_limit: str = "768MB",
     write_card: bool = True,
     limit: int | None = None,
+    workers: int | None = None,
 ) -> BuildReport:
     """Build the dataset into `out_dir` (`repo/` is what gets pushed; `rejects.jsonl`, `build_report.json` beside).
 
@@ -63,6 +65,8 @@ def build_dataset(
         memory_limit: DuckDB's memory budget; beyond it, work spills to `out_dir/.work` (peak RSS ~ this + 300 MB).
         write_card: also write `repo/README.md` and the class-frequency plot.
         limit: read at most this many records (the first ones; for quick looks and tests); None reads all.
+        workers: processes reading XML/JSONL inputs, and DuckDB's threads (default: all cores); any number
+            gives the same dataset.
 
     Raises:
         InputError: an input is missing or wholly unreadable (the message names the file).
@@ -75,6 +79,9 @@ def build_dataset(
         raise ValueError(f"min_filings must be >= 1, got {min_filings}.")
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be >= 1, got {limit}.")
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}.")
     paths = [Path(p) for p in inputs or []]
     if source != "synthetic" and not paths:
         raise ValueError(f"Source {source!r} needs at least one input path (--input).")
@@ -85,12 +92,20 @@ def build_dataset(
     shutil.rmtree(out / REPO_DIR / "data", ignore_errors=True)
     work.mkdir(parents=True)
     con = connect(work, memory_limit)
+    con.execute(f"SET threads = {int(workers)}")
     report = BuildReport(str(out), source, seed, min_filings, inputs=[str(p) for p in paths])
     report.synthetic = asdict(cfg) if cfg else None
     try:
         mapping = mapping or ColumnMapping()
         oracle = read_records(
-            con, source, paths, mapping=mapping, synthetic=cfg, staging=work / "raw.parquet", limit=limit
+            con,
+            source,
+            paths,
+            mapping=mapping,
+            synthetic=cfg,
+            staging=work / "raw.parquet",
+            limit=limit,
+            workers=workers,
         )
         logger.info("Validating and normalising records")
         run_pipeline(con, Params(source, min_filings, seed))

@@ -106,6 +106,9 @@ def reject(source_file: str, locator: str, error: str, detail: str) -> dict:
 class InputFile:
     name: str  # shown in rejects and errors: "path" or "archive.zip!member"
     open: object  # () -> binary file object
+    path: str = ""  # the file, or the zip archive of a member
+    member: str | None = None  # the zip member's name
+    size: int = 0  # bytes (inflated, for a member)
 
 
 class _Bounded(io.RawIOBase):
@@ -148,7 +151,7 @@ def iter_input_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[InputFil
                 yield from iter_input_files(child, suffixes)
         return
     if path.suffix.lower() != ".zip":
-        yield InputFile(str(path), lambda: open(path, "rb"))
+        yield InputFile(str(path), lambda: open(path, "rb"), str(path), None, path.stat().st_size)
         return
     try:
         archive = zipfile.ZipFile(path)
@@ -156,19 +159,25 @@ def iter_input_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[InputFil
         raise InputError(f"{path}: not a readable zip archive ({err}).") from err
     with archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            name = f"{path}!{info.filename}"
-            if info.is_dir():
-                continue
-            if problem := _unsafe_member(info.filename):
-                yield reject(name, "archive member", "unsafe_archive_member", problem)
-                continue
-            if PurePosixPath(info.filename).suffix.lower() not in suffixes:
-                continue
-            limit = min(MAX_MEMBER_BYTES, max(1 << 20, MAX_INFLATE_RATIO * max(info.compress_size, 1)))
-            if info.file_size > limit:
-                yield reject(name, "archive member", "unsafe_archive_member", f"declares {info.file_size} bytes")
-                continue
-            yield InputFile(name, lambda info=info, name=name, limit=limit: _Bounded(archive.open(info), limit, name))
+            if (item := zip_member(archive, path, info, suffixes)) is not None:
+                yield item
+
+
+def zip_member(
+    archive: zipfile.ZipFile, path: Path, info: zipfile.ZipInfo, suffixes: tuple[str, ...]
+) -> InputFile | dict | None:
+    """One member of an open zip archive at `path`: its `InputFile`, a reject when unsafe, None when skipped."""
+    name = f"{path}!{info.filename}"
+    if info.is_dir():
+        return None
+    if problem := _unsafe_member(info.filename):
+        return reject(name, "archive member", "unsafe_archive_member", problem)
+    if PurePosixPath(info.filename).suffix.lower() not in suffixes:
+        return None
+    limit = min(MAX_MEMBER_BYTES, max(1 << 20, MAX_INFLATE_RATIO * max(info.compress_size, 1)))
+    if info.file_size > limit:
+        return reject(name, "archive member", "unsafe_archive_member", f"declares {info.file_size} bytes")
+    return InputFile(name, lambda: _Bounded(archive.open(info), limit, name), str(path), info.filename, info.file_size)
 
 
 # --- Safe streaming XML ---------------------------------------------------------------------------------------
@@ -266,22 +275,26 @@ def _uspto_record(case: Element, name: str, index: int) -> dict:
 
 def _read_xml(path: Path, tag: str, to_record) -> Iterator[dict]:
     for item in iter_input_files(path, (".xml",)):
-        if isinstance(item, dict):
-            yield item
-            continue
-        try:
-            stream = item.open()
-        except OSError as err:
-            yield reject(item.name, "file", "unreadable_file", str(err))
-            continue
-        with stream:
-            index = 0
-            for elem in _iter_elements(stream, tag, item.name):
-                if isinstance(elem, dict):
-                    yield elem
-                else:
-                    index += 1
-                    yield to_record(elem, item.name, index)
+        yield from _read_xml_item(item, tag, to_record)
+
+
+def _read_xml_item(item: InputFile | dict, tag: str, to_record) -> Iterator[dict]:
+    if isinstance(item, dict):
+        yield item
+        return
+    try:
+        stream = item.open()
+    except OSError as err:
+        yield reject(item.name, "file", "unreadable_file", str(err))
+        return
+    with stream:
+        index = 0
+        for elem in _iter_elements(stream, tag, item.name):
+            if isinstance(elem, dict):
+                yield elem
+            else:
+                index += 1
+                yield to_record(elem, item.name, index)
 
 
 def read_euipo(path: Path) -> Iterator[dict]:
@@ -292,6 +305,13 @@ def read_euipo(path: Path) -> Iterator[dict]:
 def read_uspto_xml(path: Path) -> Iterator[dict]:
     """Raw records of USPTO trademark daily XML v2.0 files under `path` (file, folder or zip)."""
     return _read_xml(path, "case-file", _uspto_record)
+
+
+def read_xml_item(source: str, item: InputFile | dict) -> Iterator[dict]:
+    """Raw records of one item of `iter_input_files` (a file or zip member) of the `euipo` or `uspto-xml` source."""
+    if source == "euipo":
+        return _read_xml_item(item, f"{EUIPO_NS}TradeMark", _euipo_record)
+    return _read_xml_item(item, "case-file", _uspto_record)
 
 
 # --- JSONL --------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from dataset_builder import readers
+from dataset_builder import parallel, readers
 from dataset_builder.db import lit, sql_list
 from dataset_builder.readers import RAW_SCHEMA, ColumnMapping, InputError
 from dataset_builder.synthetic import SyntheticConfig, generate
@@ -41,12 +41,15 @@ def read_records(
     synthetic: SyntheticConfig | None,
     staging: Path,
     limit: int | None = None,
+    workers: int = 1,
 ) -> dict[str, list[float]] | None:
     """Create the `raw_records` view of `source`'s records; returns the synthetic oracle (None for other sources).
 
     `raw_records` has one row per record read, in input order: `RAW_SCHEMA`'s columns, `rec_id` (its rowid in the
     table `raw_t`) and `class_key` (see `_records_view`). `synthetic`: the generator config (synthetic only);
-    `staging`: the staging file of the Python readers.
+    `staging`: the staging file of the Python readers (its folder holds their parts); `workers`: the processes
+    the Python readers run in (`parallel.py`; the same records in the same order for any number). With a `limit`,
+    they read in this process, stopping at the limit.
     """
     if source == "synthetic":
         data = generate(synthetic)
@@ -64,6 +67,9 @@ def read_records(
         _tabular_raw(con, source, _tabular_files(paths, suffixes), mapping, limit)
     elif source == "uspto-csv":
         _uspto_csv_raw(con, paths, limit)
+    elif limit is None:
+        parallel.read_parallel(con, source, paths, mapping=mapping, part_dir=staging.parent / "parts", workers=workers)
+        _records_view(con, generic=False)
     else:
         records = _python_records(source, paths, mapping)
         try:

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from tqdm.auto import tqdm
 
 from dataset_builder.normalize import split_many
 from dataset_builder.schema import FILINGS_FEATURES, SEQUENCES_FEATURES, SPLITS
@@ -204,9 +205,14 @@ class _Rows:
 
 
 def _write_split(
-    batches: Iterator[pa.RecordBatch], split: str, repo: Path, counts: tuple[int, int], chunks: _Chunks
+    batches: Iterator[pa.RecordBatch],
+    split: str,
+    repo: Path,
+    counts: tuple[int, int],
+    chunks: _Chunks,
+    bar: tqdm,
 ) -> None:
-    """Write one split's sorted filings, both configs (firms never straddle a row group)."""
+    """Write one split's sorted filings, both configs (firms never straddle a row group); `bar` counts rows."""
     n_firms, n_filings = counts
     filings, seqs = (
         _ShardWriter(repo / "data" / config / split, n, per_shard, features.arrow_schema, PARQUET_OPTIONS[config])
@@ -220,6 +226,7 @@ def _write_split(
         chunk, firms = chunks(rows)
         filings.write(chunk)
         seqs.write(firms)
+        bar.update(rows.num_rows)
 
     pending: pa.Table | None = None
     for batch in batches:
@@ -273,10 +280,12 @@ def write_outputs(
                                       ELSE strip_text(g.text) END), '; ') END AS goods_services
             FROM t ORDER BY ord, fdate, app"""
         ).to_arrow_reader(_BATCH)
-        with reader:
+        total = sum(n for _, n in counts.values())
+        bar = tqdm(total=total, desc="Writing filings", unit=" rec", unit_scale=True, mininterval=2, disable=None)
+        with reader, bar:
             rows, chunks = _Rows(reader), _Chunks(con, source, oracle)
             for split in sorted(SPLITS):  # the order of `ord`
-                _write_split(rows.take(counts[split][1]), split, repo, counts[split], chunks)
+                _write_split(rows.take(counts[split][1]), split, repo, counts[split], chunks, bar)
     finally:
         con.execute("SET preserve_insertion_order = true")
     return {s: counts[s][0] for s in SPLITS}, {s: counts[s][1] for s in SPLITS}, chunks.term_stats()

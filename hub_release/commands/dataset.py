@@ -21,6 +21,9 @@ def build(
     min_filings: int | None = typer.Option(None, help="Drop firms with fewer filings [default: dataset.min_filings]."),
     map_: list[str] = typer.Option(None, "--map", help="FIELD=COLUMN for csv/parquet/jsonl inputs (repeatable)."),
     limit: int = typer.Option(None, min=1, help="Read at most this many records (a quick look); default: all."),
+    workers: int = typer.Option(
+        None, min=1, help="Processes reading the inputs (and DuckDB threads); default: all cores."
+    ),
     config: Path | None = CONFIG,
     overrides: list[str] = SET,
 ) -> None:
@@ -41,6 +44,7 @@ def build(
         min_filings=given_or(min_filings, cfg.dataset.min_filings),
         mapping=ColumnMapping.from_pairs(map_),
         limit=limit,
+        workers=workers,
     )
     typer.echo(report.summary())
     typer.echo(f"Wrote {report.repo_dir} (rejects: {report.rejects_path}) in {report.seconds:.1f} s")
