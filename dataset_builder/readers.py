@@ -11,8 +11,9 @@ every input record ends up either kept or rejected.
 * JSONL with a column mapping (`ColumnMapping`). CSV/Parquet and the USPTO Case Files CSV tables are read by
   DuckDB directly (see `sources.py`), which is much faster than any Python loop.
 
-XML is parsed with defusedxml on expat: no DTD or external entity is ever loaded, entity declarations are refused,
-nesting is bounded. Zip members with absolute or `..` names are refused and inflated sizes are bounded.
+XML is parsed with lxml (libxml2) hardened: no entity is substituted, no DTD or external entity is ever loaded, no
+network; a document whose DTD declares entities is refused; nesting, text nodes and entity amplification are bounded
+by libxml2's default limits. Zip members with absolute or `..` names are refused and inflated sizes are bounded.
 """
 
 from __future__ import annotations
@@ -25,18 +26,17 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from xml.etree.ElementTree import Element, ParseError
 
-import defusedxml.ElementTree as DET
 import pyarrow as pa
-from defusedxml import DefusedXmlException
+from lxml import etree
+from lxml.etree import _Element as Element
 
 from hub_client.errors import InputError
 
 logger = logging.getLogger(__name__)
 
 EUIPO_NS = "{http://euipo.europa.eu/trademark/data}"
-MAX_XML_DEPTH = 64
+MAX_XML_DEPTH = 256  # libxml2's nesting limit without XML_PARSE_HUGE (lxml's huge_tree=False); deeper is refused
 MAX_MEMBER_BYTES = 4 << 30  # largest inflated zip member we read
 MAX_INFLATE_RATIO = 200  # a member inflating more than this (and beyond 1 MiB) is treated as a zip bomb
 
@@ -184,29 +184,63 @@ def zip_member(
 
 
 def _iter_elements(stream, tag: str, name: str) -> Iterator[Element | dict]:
-    """Yield each complete `tag` element (then free it); a parse failure ends the file with one reject."""
-    depth, stack = 0, []
+    """Yield each complete `tag` element (then free it and its earlier siblings); a failure ends the file in a reject.
+
+    A document whose DTD declares entities (billion laughs, external entities) is refused before any of its elements
+    is yielded; an internal DTD subset without entities (the USPTO daily XML's) is fine. Parse errors are located at
+    libxml2's position (1-based line and column, where the parser stopped); hitting a libxml2 limit (nesting deeper
+    than `MAX_XML_DEPTH`, a text node over 10 MB, entity amplification) is `unsafe_xml`.
+    """
+    context = etree.iterparse(
+        stream, events=("end",), tag=tag, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+        remove_comments=True, remove_pis=True,  # so that text around a comment is one text, as with ElementTree
+    )  # fmt: skip
+    checked = False
     try:
-        for event, elem in DET.iterparse(stream, events=("start", "end"), forbid_dtd=False):
-            if event == "start":
-                depth += 1
-                if depth > MAX_XML_DEPTH:
-                    raise InputError(f"nesting deeper than {MAX_XML_DEPTH} elements")
-                stack.append(elem)
-                continue
-            depth -= 1
-            stack.pop()
-            if elem.tag == tag:
-                yield elem
-                elem.clear()
-                if stack:
-                    stack[-1].remove(elem)
-    except DefusedXmlException as err:
-        yield reject(name, "document", "unsafe_xml", f"refused: {type(err).__name__} ({err})")
-    except ParseError as err:
-        yield reject(name, f"line {err.position[0]} column {err.position[1]}", "malformed_xml", str(err))
-    except InputError as err:
+        for _, elem in context:
+            if not checked:
+                checked = True
+                if declared := _declared_entities(elem):
+                    yield reject(name, "document", "unsafe_xml", f"refused: the DTD declares entities ({declared})")
+                    return
+            yield elem
+            elem.clear()
+            while elem.getprevious() is not None:  # what the document held before it (all yielded already)
+                del elem.getparent()[0]
+    except etree.XMLSyntaxError as err:
+        yield _xml_error(name, context, err)
+        return
+    except InputError as err:  # the stream refused to inflate further (`_Bounded`)
         yield reject(name, "document", "unsafe_xml", str(err))
+        return
+    if not checked and context.root is not None and (declared := _declared_entities(context.root)):
+        yield reject(name, "document", "unsafe_xml", f"refused: the DTD declares entities ({declared})")
+
+
+def _declared_entities(elem: Element) -> str:
+    """The entities the document's internal DTD subset declares (the external subset is never loaded), or ''."""
+    dtd = elem.getroottree().docinfo.internalDTD
+    return "" if dtd is None else ", ".join(e.name for e in dtd.iterentities())
+
+
+_LIMIT_ERRORS = {getattr(etree.ErrorTypes, "ERR_RESOURCE_LIMIT", -1), etree.ErrorTypes.ERR_ENTITY_LOOP}
+
+
+def _xml_error(name: str, context: etree.iterparse, err: etree.XMLSyntaxError) -> dict:
+    """The reject for a libxml2 error: its first fatal error as logged (`err` itself may be lxml's generic one)."""
+    entry = next((e for e in context.error_log if e.level == etree.ErrorLevels.FATAL), None)
+    line, column = (entry.line, entry.column) if entry else err.position
+    message = " ".join((entry.message if entry else err.msg).split())  # one line
+    if (entry.type if entry else err.code) in _LIMIT_ERRORS or re.search("depth|amplification", message):
+        if "depth" in message:
+            why = f"nesting deeper than {MAX_XML_DEPTH} elements"
+        elif "amplification" in message or "loop" in message:
+            why = f"entities expand beyond libxml2's limits, a billion laughs? ({message.split(',')[0]})"
+        else:
+            why = f"over a libxml2 limit ({message.split(',')[0]})"
+        return reject(name, "document", "unsafe_xml", f"refused: {why}")
+    return reject(name, f"line {line} column {column}" if line else "document", "malformed_xml",
+                  f"not well-formed: {message}")  # fmt: skip
 
 
 def _text(elem: Element | None) -> str | None:

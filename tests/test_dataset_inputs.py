@@ -129,7 +129,7 @@ def test_euipo_bad_values_and_hostile_xml(tmp_path):
     assert report.dropped_class_codes == {"46": 1}
     got = {(Path(r["source_file"]).name, r["locator"], r["reason"]) for r in rejects(tmp_path / "out")}
     assert ("b_bad_values.xml", "TradeMark #3 (000000006)", "no_valid_class") in got
-    assert ("c_truncated.xml", "line 15 column 28", "malformed_xml") in got
+    assert ("c_truncated.xml", "line 15 column 40", "malformed_xml") in got  # libxml2: 1-based, where input ended
     assert ("d_xxe.xml", "document", "unsafe_xml") in got and ("e_laughs.xml", "document", "unsafe_xml") in got
     bad_classes = next(r for r in rejects(tmp_path / "out") if r["reason"] == "no_valid_class")
     assert bad_classes["detail"] == "class codes [0, A, 200, 9a]"
@@ -386,3 +386,27 @@ def test_deep_nesting_and_external_dtd(tmp_path):
     assert reject["source_file"].endswith("deep.xml") and "nesting deeper than" in reject["detail"]
     assert "000000401" in {r["application_number"] for r in rows(tmp_path / "out", "filings")}
     assert "TOP-SECRET" not in json.dumps(rows(tmp_path / "out", "filings"), default=str)
+
+
+def test_xml_parser_hardening():
+    """libxml2 via lxml: entity declarations refused up front, errors located, comments do not split text."""
+    from dataset_builder import readers
+
+    def read(xml: bytes) -> list:
+        out = readers._iter_elements(io.BytesIO(xml), f"{readers.EUIPO_NS}TradeMark", "f.zip!m.xml")
+        return [e if isinstance(e, dict) else readers._euipo_record(e, "f.zip!m.xml", 1) for e in out]
+
+    good = _euipo_xml("000000501")
+    external_pe = b'<!DOCTYPE Transaction [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>\n<Transaction '
+    (refused,) = read(good.replace(b"<Transaction ", external_pe, 1))
+    assert (refused["source_file"], refused["error"]) == ("f.zip!m.xml", "unsafe_xml")
+    assert refused["detail"] == "refused: the DTD declares entities (p)"
+    internal_dtd = b"<!DOCTYPE Transaction [<!ELEMENT Transaction ANY>]>\n<Transaction "
+    numbers = ["000000501", "000000002", "000000003"]  # a_good.xml's three trade marks
+    assert [r["application_number"] for r in read(good.replace(b"<Transaction ", internal_dtd, 1))] == numbers
+    assert [r["application_number"] for r in read(good.replace(b"000000501", b"0000<!-- x -->00501"))] == numbers
+    (undefined,) = read(b'<Transaction xmlns="http://euipo.europa.eu/trademark/data">\n  <a>&nope;</a></Transaction>')
+    assert (undefined["error"], undefined["locator"]) == ("malformed_xml", "line 2 column 12")
+    assert undefined["detail"] == "not well-formed: Entity 'nope' not defined"
+    (deep,) = read(b"<a>" * 300 + b"</a>" * 300)
+    assert readers.MAX_XML_DEPTH == 256 and deep["detail"] == "refused: nesting deeper than 256 elements"
