@@ -236,7 +236,14 @@ def _tabular_raw(
 
 
 def _uspto_csv_raw(con: duckdb.DuckDBPyConnection, inputs: list[Path], limit: int | None) -> None:
-    """Create `raw_t` from the USPTO Case Files Dataset tables, joined on `serial_no`."""
+    """Create `raw_t` from the USPTO Case Files Dataset tables, joined on `serial_no`.
+
+    Built so that DuckDB can spill at register size (millions of case files, GBs of statements): the case files go
+    into a table (its rowid is the row number); each side table is reduced to one row per `serial_no` by unordered
+    aggregates whose lists are sorted afterwards (ordered aggregates and windows over the whole input do not spill);
+    then one join, ordered by row number. Lists come sorted: class codes, owner names, statements by type code.
+    Side-table rows whose `serial_no` has no case file are counted in the table `uspto_orphans` (and logged).
+    """
     tables = {}
     for name, cols in {
         "case_file": ("serial_no", "filing_dt"),
@@ -255,24 +262,43 @@ def _uspto_csv_raw(con: duckdb.DuckDBPyConnection, inputs: list[Path], limit: in
             f"CREATE VIEW {name} AS SELECT * FROM read_csv({lit(found[0])}, all_varchar=true, header=true, "
             "store_rejects=true, max_line_size=10000000)"
         )
-    case_files = "case_file" if limit is None else f"(SELECT * FROM case_file{_limit(limit)})"
+    # Each CSV is scanned once (its unparsable lines are collected in `reject_errors` below).
+    con.execute(f"CREATE TABLE uspto_case AS SELECT serial_no, filing_dt FROM case_file{_limit(limit)}")
+    con.execute(
+        """CREATE TABLE uspto_cls AS SELECT serial_no, count(*) AS n_rows, list_sort(list(intl_class_cd)) AS codes
+        FROM intl_class GROUP BY serial_no"""
+    )
+    con.execute(  # the applicants at filing: the owners of the lowest party-type group (10-19, else 20-29, ...)
+        """CREATE TABLE uspto_own AS
+        SELECT serial_no, n_rows, list_transform(list_sort(list_filter(owners, lambda o: o.grp = first_grp)),
+                                                 lambda o: {'id': NULL::VARCHAR, 'name': o.name}) AS owners
+        FROM (SELECT serial_no, count(*) AS n_rows, min(grp) AS first_grp,
+                     list({'grp': grp, 'name': own_name}) AS owners
+              FROM (SELECT serial_no, coalesce(try_cast(own_type_cd AS INTEGER) // 10, 99) AS grp, own_name
+                    FROM owner WHERE own_name IS NOT NULL)
+              GROUP BY serial_no)"""
+    )
+    con.execute(
+        """CREATE TABLE uspto_gs AS
+        SELECT serial_no, n_rows,
+               list_transform(list_sort(gs), lambda s: {'code': substr(s.type, 3, 3), 'text': s.text}) AS gs
+        FROM (SELECT serial_no, count(*) AS n_rows, list({'type': statement_type_cd, 'text': statement_text}) AS gs
+              FROM statement WHERE regexp_full_match(statement_type_cd, 'GS[0-9]{4}') GROUP BY serial_no)"""
+    )
     con.execute(f"""CREATE TABLE raw_t AS
-        WITH cf AS (SELECT row_number() OVER () AS rn, * FROM {case_files}),
-        cls AS (SELECT serial_no, list(intl_class_cd) AS codes FROM intl_class GROUP BY serial_no),
-        own AS (SELECT serial_no, coalesce(try_cast(own_type_cd AS INTEGER) // 10, 99) AS grp, own_name
-                FROM owner WHERE own_name IS NOT NULL),
-        first_own AS (SELECT serial_no, list({{'id': NULL::VARCHAR, 'name': own_name}} ORDER BY own_name) AS owners
-                      FROM (SELECT * FROM own QUALIFY grp = min(grp) OVER (PARTITION BY serial_no))
-                      GROUP BY serial_no),
-        gs AS (SELECT serial_no, list({{'code': substr(statement_type_cd, 3, 3), 'text': statement_text}}
-                                      ORDER BY statement_type_cd) AS gs
-               FROM statement WHERE regexp_full_match(statement_type_cd, 'GS[0-9]{{4}}') GROUP BY serial_no)
-        SELECT {lit(tables["case_file"])} AS source_file, 'row ' || rn || ' (' || cf.serial_no || ')' AS locator,
-               cf.serial_no AS application_number, cf.filing_dt AS filing_date, coalesce(cls.codes, []) AS class_codes,
-               coalesce(gs.gs, []) AS goods_services, coalesce(first_own.owners, []) AS owners,
-               NULL::VARCHAR AS error, NULL::VARCHAR AS detail
-        FROM cf LEFT JOIN cls USING (serial_no) LEFT JOIN first_own USING (serial_no) LEFT JOIN gs USING (serial_no)
-        ORDER BY rn""")
+        SELECT {lit(tables["case_file"])} AS source_file,
+               'row ' || (c.rn + 1) || ' (' || c.serial_no || ')' AS locator,
+               c.serial_no AS application_number, c.filing_dt AS filing_date,
+               coalesce(cls.codes, []) AS class_codes, coalesce(gs.gs, []) AS goods_services,
+               coalesce(own.owners, []) AS owners, NULL::VARCHAR AS error, NULL::VARCHAR AS detail
+        FROM (SELECT rowid AS rn, serial_no, filing_dt FROM uspto_case) c
+        LEFT JOIN uspto_cls cls USING (serial_no) LEFT JOIN uspto_own own USING (serial_no)
+        LEFT JOIN uspto_gs gs USING (serial_no)
+        ORDER BY c.rn""")
+    if limit is None:
+        _uspto_orphans(con, tables)
+    for table in ("uspto_case", "uspto_cls", "uspto_own", "uspto_gs"):
+        con.execute(f"DROP TABLE {table}")
     # Rows DuckDB could not parse: case files become rejected records; lines of the other tables are logged.
     con.execute(
         """CREATE TABLE csv_errors AS SELECT DISTINCT ON (s.file_path, e.line) s.file_path, e.line, e.error_type,
@@ -290,6 +316,25 @@ def _uspto_csv_raw(con: duckdb.DuckDBPyConnection, inputs: list[Path], limit: in
         f"SELECT file_path, count(*) FROM csv_errors WHERE file_path <> {lit(tables['case_file'])} GROUP BY 1"
     ).fetchall():
         logger.warning("%s: %d line(s) could not be parsed and were skipped", path, n)
+
+
+def _uspto_orphans(con: duckdb.DuckDBPyConnection, tables: dict[str, str]) -> None:
+    """Table `uspto_orphans` (file, serial_no, n_rows): side-table rows whose `serial_no` has no case file; logged.
+
+    Only rows that would have been used count (owners with a name, `GS` statements).
+    """
+    side = {"intl_class": "uspto_cls", "owner": "uspto_own", "statement": "uspto_gs"}
+    con.execute(
+        "CREATE TABLE uspto_orphans AS "
+        + " UNION ALL ".join(
+            f"SELECT {lit(tables[name])} AS file, serial_no, n_rows FROM {agg} ANTI JOIN uspto_case USING (serial_no)"
+            for name, agg in side.items()
+        )
+    )
+    for path, serials, rows in con.execute(
+        "SELECT file, count(*), sum(n_rows) FROM uspto_orphans GROUP BY file ORDER BY file"
+    ).fetchall():
+        logger.warning("%s: %d row(s) of %d serial number(s) without a case file were not used", path, rows, serials)
 
 
 def _synthetic_raw(con: duckdb.DuckDBPyConnection, view: str, limit: int | None) -> None:
