@@ -11,7 +11,8 @@ fresh process while this one samples the RSS of that process and all its childre
    with 1 process (1 DuckDB thread) and with 2.
 3. `build`: the full `build_dataset` (both configs, rejects, card) on all cores, with its progress bars.
 
-Prints one table (records, MB, seconds, records/s, MB/s, ratio to the floor, 2-vs-1 speedup, peak RSS of the tree).
+Prints one table (records, MB, seconds, records/s, MB/s, ratio to the floor, 2-vs-1 speedup, peak RSS of the tree,
+CPU seconds of the tree and the floor's CPU seconds over the run's: wall-clock ratios are unreliable on a loaded box).
 The defaults are the register sizes (2.5 M EUIPO records, 5 M USPTO case files); on a small machine pass smaller
 ones. Not part of the test suite.
 """
@@ -134,10 +135,14 @@ def child(kind: str, source: str, folder: str, workers: int, work: str) -> None:
 
 
 def measure(kind: str, source: str, folder: Path, workers: int, work: Path) -> dict:
-    """Run `kind` in a fresh process; its result and the peak RSS of its process tree (sum over processes)."""
+    """Run `kind` in a fresh process; its result, the peak RSS of its process tree (sum over processes) and the CPU
+    seconds of the tree (user + system of the process and its waited-for descendants: steady under other load)."""
+    import resource
+
     import psutil
 
     cmd = [sys.executable, str(ROOT / "bench" / "dataset_build.py"), "--run-register", kind, source, str(folder)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen([*cmd, str(workers), str(work)], stdout=subprocess.PIPE, text=True)
     peak, stop = [0], threading.Event()
 
@@ -154,12 +159,14 @@ def measure(kind: str, source: str, folder: Path, workers: int, work: Path) -> d
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     out, _ = proc.communicate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     stop.set()
     thread.join()
     if proc.returncode != 0:
         raise RuntimeError(f"{kind} {source} failed (exit {proc.returncode})")
     result = json.loads(out.strip().splitlines()[-1])
-    return result | {"peak_rss_mb": peak[0] / 2**20}
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return result | {"peak_rss_mb": peak[0] / 2**20, "cpu_seconds": cpu}
 
 
 def main(euipo: int, uspto: int, cache_dir: Path, work: Path) -> None:
@@ -173,7 +180,7 @@ def main(euipo: int, uspto: int, cache_dir: Path, work: Path) -> None:
     }
     print(f"# inputs ready in {time.perf_counter() - t:.0f} s: {', '.join(map(str, folders.values()))}")
     head = f"{'source':>9} {'run':>8} {'procs':>5} {'records':>10} {'MB':>7} {'s':>7} {'rec/s':>8} {'MB/s':>6}"
-    print(head + f" {'vs floor':>8} {'2 vs 1':>6} {'peak RSS MB':>11}", flush=True)
+    print(head + f" {'vs floor':>8} {'2 vs 1':>6} {'peak RSS MB':>11} {'CPU s':>7} {'CPU vs floor':>12}", flush=True)
     rows = []
     for source, folder in folders.items():
         mb = _input_bytes(source, folder) / 1e6
@@ -189,11 +196,12 @@ def main(euipo: int, uspto: int, cache_dir: Path, work: Path) -> None:
             r = res[kind, workers] = measure(kind, source, folder, workers, work / f"{source}-{kind}-{workers}")
             floor = res["floor", cores]["seconds"]
             ratio = f"{floor / r['seconds']:.2f}" if kind != "floor" else ""
+            cpu_ratio = f"{res['floor', cores]['cpu_seconds'] / r['cpu_seconds']:.2f}" if kind != "floor" else ""
             speedup = f"{res['read', 1]['seconds'] / r['seconds']:.2f}" if (kind, workers) == ("read", 2) else ""
             print(
                 f"{source:>9} {kind:>8} {workers:>5} {r['records']:>10,} {mb:>7,.0f} {r['seconds']:>7.1f} "
                 f"{r['records'] / r['seconds']:>8,.0f} {mb / r['seconds']:>6.1f} {ratio:>8} {speedup:>6} "
-                f"{r['peak_rss_mb']:>11,.0f}",
+                f"{r['peak_rss_mb']:>11,.0f} {r['cpu_seconds']:>7.1f} {cpu_ratio:>12}",
                 flush=True,
             )
             rows.append({"source": source, "run": kind, "procs": workers, "mb": mb, **r})
