@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/dataset_build.py                 # 1M and 2M filings
     .venv/bin/python bench/dataset_build.py --filings 200000 --work /tmp/bench --naive-formats csv parquet
+    .venv/bin/python bench/dataset_build.py --scale register    # 2.5M EUIPO XML + 5M USPTO CSV (register_scale.py)
+    .venv/bin/python bench/dataset_build.py --scale register --euipo 400000 --uspto 1000000  # a smaller machine
 
 For each size N: N synthetic filings are written as raw input (CSV and Parquet, the generic columns), then, each in
 its own process (so peak RSS is per run): a bare pyarrow read of the input; a floor, the least any builder of these
@@ -236,8 +238,33 @@ def main() -> None:
     parser.add_argument("--formats", nargs="+", default=["csv", "parquet"])
     parser.add_argument("--naive-formats", nargs="*", default=["csv"], help="inputs the naive baseline runs on")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (the fastest counts; not naive)")
+    parser.add_argument(
+        "--scale",
+        choices=["default", "register"],
+        default="default",
+        help="register: real-format EUIPO XML and USPTO CSV at register size (bench/register_scale.py)",
+    )
+    parser.add_argument("--euipo", type=int, default=2_500_000, help="register scale: EUIPO trade marks")
+    parser.add_argument("--uspto", type=int, default=5_000_000, help="register scale: USPTO case files")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path.home() / ".cache" / "marketbert-bench",
+        help="register scale: where the generated inputs are kept between runs",
+    )
     parser.add_argument("--run", nargs=3, metavar=("KIND", "PATH", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--run-register", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.run_register or args.scale == "register":
+        sys.path.insert(0, str(ROOT))
+        from bench import register_scale
+
+        if args.run_register:
+            kind, source, folder, workers, out = args.run_register
+            register_scale.child(kind, source, folder, int(workers), out)
+        else:
+            register_scale.main(args.euipo, args.uspto, args.cache_dir, args.work / "register")
+        return
     if args.run:
         _child(args.run[0], Path(args.run[1]), Path(args.run[2]))
         return

@@ -24,6 +24,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from dataset_builder.db import connect
+from dataset_builder.parallel import default_workers
 from dataset_builder.readers import ColumnMapping
 from dataset_builder.registry_files import synthetic_registry
 from dataset_builder.report import REJECT_REASONS, REJECTS_NAME, REPO_DIR, BuildReport, fill_counts, write_rejects
@@ -54,6 +55,7 @@ def build_dataset(
     write_card: bool = True,
     limit: int | None = None,
     strict: bool = False,
+    workers: int | None = None,
 ) -> BuildReport:
     """Build the dataset into `out_dir` (`repo/` is what gets pushed; `rejects.jsonl`, `build_report.json` beside).
 
@@ -74,6 +76,8 @@ def build_dataset(
         strict: stop at a file that cannot be read (missing, unreadable, wrong format, or without one readable
             record) with an `InputError`; by default such a file is a file-level reject (locator `-`) in
             `rejects.jsonl` and the build goes on.
+        workers: processes reading XML/JSONL inputs, and DuckDB's threads (default: all cores); any number
+            gives the same dataset.
 
     Raises:
         InputError: with `strict`, an input that cannot be read (the message names the file, says what is wrong and
@@ -87,6 +91,9 @@ def build_dataset(
         raise ValueError(f"min_filings must be >= 1, got {min_filings}.")
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be >= 1, got {limit}.")
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}.")
     paths = [Path(p) for p in inputs or []]
     generated = source.startswith("synthetic")
     if not generated and not paths:
@@ -102,6 +109,7 @@ def build_dataset(
         reader, paths = registry.reader, registry.inputs
     work.mkdir(parents=True)
     con = connect(work, memory_limit)
+    con.execute(f"SET threads = {int(workers)}")
     report = BuildReport(str(out), source, seed, min_filings, inputs=[str(p) for p in paths])
     report.synthetic = asdict(cfg) if cfg else None
     report.reader = reader if registry else None
@@ -116,6 +124,7 @@ def build_dataset(
             staging=work / "raw.parquet",
             limit=limit,
             strict=strict,
+            workers=workers,
         )
         _fail_if_nothing_readable(con)
         if registry is not None:

@@ -1,4 +1,5 @@
-"""The build's DuckDB connection (memory-bounded, spilling to disk, normalisation macros in) and SQL literals."""
+"""The build's DuckDB connection (memory-bounded, spilling to disk, normalisation macros in), SQL literals and
+LIMIT clauses."""
 
 from __future__ import annotations
 
@@ -17,6 +18,18 @@ def lit(value: str | Path) -> str:
 def sql_list(values: list[str]) -> str:
     """A SQL list of string literals."""
     return "[" + ", ".join(lit(v) for v in values) + "]"
+
+
+def limit_clause(limit: int | None) -> str:
+    """A LIMIT clause, empty when there is no limit."""
+    return "" if limit is None else f" LIMIT {int(limit)}"
+
+
+def limit_left(con: duckdb.DuckDBPyConnection, limit: int | None) -> str:
+    """The LIMIT clause for rows appended to `raw_t`: what `limit` leaves."""
+    if limit is None:
+        return ""
+    return limit_clause(max(0, limit - con.execute("SELECT count(*) FROM raw_t").fetchall()[0][0]))
 
 
 def connect(work: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:

@@ -8,7 +8,8 @@ record at all (a USPTO daily file without case files, a header-only CSV) is no e
 * `FileRejects`: collects the file-level rejects of the DuckDB-read sources (CSV, Parquet, USPTO tables) and
   appends them to `raw_t`; under `strict` it raises instead.
 * `check_input`: passes one input's reader records through; under `strict` it raises at a file-level reject or
-  when the input has rejects but no readable record.
+  when the input has rejects but no readable record (`refuse_file`, `input_done`: the same for the parallel
+  readers, which see each input's records as counts from their workers).
 * `tabular_files`, `usable_tabular_files`, `csv_header`: the CSV/Parquet files to scan, and those to refuse;
   `uspto_tables`: the four USPTO Case Files tables, or none.
 """
@@ -85,9 +86,20 @@ def check_input(path: Path, records: Iterator[dict], *, strict: bool) -> Iterato
             good += 1
         else:
             if strict and record["locator"] == FILE_LEVEL:
-                raise InputError(one_line(record["source_file"], record["detail"]))
+                refuse_file(record)
             first_error = first_error or record
         yield record
+    input_done(path, good, first_error, strict=strict)
+
+
+def refuse_file(record: dict) -> None:
+    """Raise the `InputError` of a file-level reject (under `strict`)."""
+    raise InputError(one_line(record["source_file"], record["detail"]))
+
+
+def input_done(path: Path, good: int, first_error: dict | None, *, strict: bool) -> None:
+    """The end of one input that gave `good` readable records and `first_error` as its first reject (or None): an
+    input without a readable record is logged, or raises `InputError` under `strict` when it had rejects."""
     if good == 0 and first_error is None:
         logger.warning("%s: no trade mark record in this input", path)
     elif good == 0:  # (under `strict`, a file-level reject has raised already)

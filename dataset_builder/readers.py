@@ -9,12 +9,14 @@ every input record ends up either kept or rejected.
   else the first language given, labelled with its ISO 639-1 code (`goods_services[].lang`), never as English.
 * USPTO trademark daily XML v2.0 (`case-file` elements). Owners are the applicants at filing: the
   `case-file-owner`s of the lowest party-type group (10-19 applicant, else 20-29, ...), i.e. not later assignees.
-* JSONL with a column mapping (`ColumnMapping`): a UTF-8 BOM and CRLF or CR line ends are accepted; a JSON array
-  is refused as a whole file (with how to convert it). CSV/Parquet and the USPTO Case Files CSV tables are read by
-  DuckDB directly (see `sources.py`), which is much faster than any Python loop.
+* JSONL with a column mapping (`ColumnMapping`), in `jsonl_reader.py`: a UTF-8 BOM and CRLF or CR line ends are
+  accepted; a JSON array is refused as a whole file (with how to convert it). CSV/Parquet and the USPTO Case Files
+  CSV tables are read by DuckDB directly (see `sources.py`, `uspto_csv.py`), which is much faster than any Python
+  loop.
 
-XML is parsed with defusedxml on expat: no DTD or external entity is ever loaded, entity declarations are refused,
-nesting is bounded. Zip members with absolute or `..` names are refused and inflated sizes are bounded.
+XML is parsed with lxml (libxml2) hardened: no entity is substituted, no DTD or external entity is ever loaded, no
+network; a document whose DTD declares entities is refused; nesting, text nodes and entity amplification are bounded
+by libxml2's default limits. Zip members with absolute or `..` names are refused and inflated sizes are bounded.
 
 A file that cannot be read at all (missing, not a zip, an I/O error) is one file-level reject: locator `-`
 (`FILE_LEVEL`), reason `unreadable_file` or `wrong_format`. Every detail says what is wrong and what to do, without
@@ -23,9 +25,7 @@ the file's name (the reject carries it).
 
 from __future__ import annotations
 
-import codecs
 import io
-import json
 import logging
 import re
 import zipfile
@@ -33,18 +33,17 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from xml.etree.ElementTree import Element, ParseError
 
-import defusedxml.ElementTree as DET
 import pyarrow as pa
-from defusedxml import DefusedXmlException
+from lxml import etree
+from lxml.etree import _Element as Element
 
 from hub_client.errors import InputError
 
 logger = logging.getLogger(__name__)
 
 EUIPO_NS = "{http://euipo.europa.eu/trademark/data}"
-MAX_XML_DEPTH = 64
+MAX_XML_DEPTH = 256  # libxml2's nesting limit without XML_PARSE_HUGE (lxml's huge_tree=False); deeper is refused
 MAX_MEMBER_BYTES = 4 << 30  # largest inflated zip member we read
 MAX_INFLATE_RATIO = 200  # a member inflating more than this (and beyond 1 MiB) is treated as a zip bomb
 FILE_LEVEL = "-"  # the locator of a reject that stands for a whole file
@@ -135,6 +134,9 @@ def read_failure(err: BaseException) -> str:
 class InputFile:
     name: str  # shown in rejects and errors: "path" or "archive.zip!member"
     open: object  # () -> binary file object
+    path: str = ""  # the file, or the zip archive of a member
+    member: str | None = None  # the zip member's name
+    size: int = 0  # bytes (inflated, for a member)
 
 
 class InflateError(InputError):
@@ -189,7 +191,7 @@ def iter_input_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[InputFil
                 yield from iter_input_files(child, suffixes)
         return
     if path.suffix.lower() != ".zip":
-        yield InputFile(str(path), lambda: open(path, "rb"))
+        yield InputFile(str(path), lambda: open(path, "rb"), str(path), None, path.stat().st_size)
         return
     try:
         archive = zipfile.ZipFile(path)
@@ -200,64 +202,113 @@ def iter_input_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[InputFil
         return
     with archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            name = f"{path}!{info.filename}"
-            if info.is_dir():
-                continue
-            if problem := _unsafe_member(info.filename):
-                yield file_reject(name, "unsafe_archive_member", f"{problem}; refused: rename it inside the archive")
-                continue
-            if PurePosixPath(info.filename).suffix.lower() not in suffixes:
-                continue
-            limit = min(MAX_MEMBER_BYTES, max(1 << 20, MAX_INFLATE_RATIO * max(info.compress_size, 1)))
-            if info.file_size > limit:
-                yield file_reject(
-                    name,
-                    "unsafe_archive_member",
-                    f"declares {info.file_size} bytes inflated from {info.compress_size}, over the limit of {limit} "
-                    f"({MAX_INFLATE_RATIO}x its compressed size, at least 1 MiB, at most {MAX_MEMBER_BYTES >> 30} "
-                    "GiB; a zip bomb?); refused: extract it and pass the file itself if you trust it",
-                )
-                continue
-            yield InputFile(
-                name,
-                lambda info=info, name=name, limit=limit: _Bounded(archive.open(info), limit, name, info.file_size),
-            )
+            if (item := zip_member(archive, path, info, suffixes)) is not None:
+                yield item
+
+
+def zip_member(
+    archive: zipfile.ZipFile, path: Path, info: zipfile.ZipInfo, suffixes: tuple[str, ...]
+) -> InputFile | dict | None:
+    """One member of an open zip archive at `path`: its `InputFile`, a file-level reject when unsafe, None when
+    skipped."""
+    name = f"{path}!{info.filename}"
+    if info.is_dir():
+        return None
+    if problem := _unsafe_member(info.filename):
+        return file_reject(name, "unsafe_archive_member", f"{problem}; refused: rename it inside the archive")
+    if PurePosixPath(info.filename).suffix.lower() not in suffixes:
+        return None
+    limit = min(MAX_MEMBER_BYTES, max(1 << 20, MAX_INFLATE_RATIO * max(info.compress_size, 1)))
+    if info.file_size > limit:
+        return file_reject(
+            name,
+            "unsafe_archive_member",
+            f"declares {info.file_size} bytes inflated from {info.compress_size}, over the limit of {limit} "
+            f"({MAX_INFLATE_RATIO}x its compressed size, at least 1 MiB, at most {MAX_MEMBER_BYTES >> 30} "
+            "GiB; a zip bomb?); refused: extract it and pass the file itself if you trust it",
+        )
+    return InputFile(
+        name,
+        lambda: _Bounded(archive.open(info), limit, name, info.file_size),
+        str(path),
+        info.filename,
+        info.file_size,
+    )
 
 
 # --- Safe streaming XML ---------------------------------------------------------------------------------------
 
 
 def _iter_elements(stream, tag: str, name: str) -> Iterator[Element | dict]:
-    """Yield each complete `tag` element (then free it); a parse failure ends the file with one reject."""
-    depth, stack = 0, []
+    """Yield each complete `tag` element (then free it and its earlier siblings); a failure ends the file in a reject.
+
+    A document whose DTD declares entities (billion laughs, external entities) is refused before any of its elements
+    is yielded; an internal DTD subset without entities (the USPTO daily XML's) is fine. Parse errors are located at
+    libxml2's position (1-based line and column, where the parser stopped); hitting a libxml2 limit (nesting deeper
+    than `MAX_XML_DEPTH`, a text node over 10 MB, entity amplification) is `unsafe_xml`.
+    """
+    context = etree.iterparse(
+        stream, events=("end",), tag=tag, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+        remove_comments=True, remove_pis=True,  # so that text around a comment is one text, as with ElementTree
+    )  # fmt: skip
+    checked = False
     try:
-        for event, elem in DET.iterparse(stream, events=("start", "end"), forbid_dtd=False):
-            if event == "start":
-                depth += 1
-                if depth > MAX_XML_DEPTH:
-                    raise InputError(f"nesting deeper than {MAX_XML_DEPTH} elements; refused: not a registry file?")
-                stack.append(elem)
-                continue
-            depth -= 1
-            stack.pop()
-            if elem.tag == tag:
-                yield elem
-                elem.clear()
-                if stack:
-                    stack[-1].remove(elem)
-    except DefusedXmlException as err:
-        detail = f"{type(err).__name__} ({err}); refused: remove the document's DTD entity declarations"
-        yield reject(name, "document", "unsafe_xml", detail)
-    except ParseError as err:
-        why = re.sub(r": line \d+, column \d+$", "", str(err))  # the locator has the position
-        detail = f"{why}; the rest of the file is lost: fix the file or pass a complete copy"
-        yield reject(name, f"line {err.position[0]} column {err.position[1]}", "malformed_xml", detail)
-    except InflateError as err:
+        for _, elem in context:
+            if not checked:
+                checked = True
+                if declared := _declared_entities(elem):
+                    yield reject(name, "document", "unsafe_xml", _ENTITIES_REFUSED.format(declared))
+                    return
+            yield elem
+            elem.clear()
+            while elem.getprevious() is not None:  # what the document held before it (all yielded already)
+                del elem.getparent()[0]
+    except etree.XMLSyntaxError as err:
+        yield _xml_error(name, context, err)
+        return
+    except InflateError as err:  # the zip member inflated beyond its bound (`_Bounded`)
         yield reject(name, "document", "unsafe_archive_member", str(err))
-    except InputError as err:
-        yield reject(name, "document", "unsafe_xml", str(err))
-    except READ_ERRORS as err:
+        return
+    except READ_ERRORS as err:  # a bad CRC, a truncated member, a disk error
         yield file_reject(name, "unreadable_file", read_failure(err))
+        return
+    if not checked and context.root is not None and (declared := _declared_entities(context.root)):
+        yield reject(name, "document", "unsafe_xml", _ENTITIES_REFUSED.format(declared))
+
+
+_ENTITIES_REFUSED = "the DTD declares entities ({}); refused: remove the document's DTD entity declarations"
+
+
+def _declared_entities(elem: Element) -> str:
+    """The entities the document's internal DTD subset declares (the external subset is never loaded), or ''."""
+    dtd = elem.getroottree().docinfo.internalDTD
+    return "" if dtd is None else ", ".join(e.name for e in dtd.iterentities())
+
+
+_LIMIT_ERRORS = {getattr(etree.ErrorTypes, "ERR_RESOURCE_LIMIT", -1), etree.ErrorTypes.ERR_ENTITY_LOOP}
+
+
+def _xml_error(name: str, context: etree.iterparse, err: etree.XMLSyntaxError) -> dict:
+    """The reject for a libxml2 error: its first fatal error as logged (`err` itself may be lxml's generic one).
+
+    One line, "<what is wrong>; <what to do>", without the position (the locator has it).
+    """
+    entry = next((e for e in context.error_log if e.level == etree.ErrorLevels.FATAL), None)
+    line, column = (entry.line, entry.column) if entry else err.position
+    message = " ".join((entry.message if entry else err.msg).split())  # one line
+    if (entry.type if entry else err.code) in _LIMIT_ERRORS or re.search("depth|amplification", message):
+        if "depth" in message:
+            why = f"nesting deeper than {MAX_XML_DEPTH} elements; refused: not a registry file?"
+        elif "amplification" in message or "loop" in message:
+            why = (
+                f"entities expand beyond libxml2's limits, a billion laughs? ({message.split(',')[0]}); "
+                "refused: remove the document's DTD entity declarations"
+            )
+        else:
+            why = f"over a libxml2 limit ({message.split(',')[0]}); refused: not a registry file?"
+        return reject(name, "document", "unsafe_xml", why)
+    detail = f"not well-formed: {message}; the rest of the file is lost: fix the file or pass a complete copy"
+    return reject(name, f"line {line} column {column}" if line else "document", "malformed_xml", detail)
 
 
 def _text(elem: Element | None) -> str | None:
@@ -330,22 +381,26 @@ def _uspto_record(case: Element, name: str, index: int) -> dict:
 
 def _read_xml(path: Path, tag: str, to_record) -> Iterator[dict]:
     for item in iter_input_files(path, (".xml",)):
-        if isinstance(item, dict):
-            yield item
-            continue
-        try:
-            stream = item.open()
-        except OPEN_ERRORS as err:
-            yield file_reject(item.name, "unreadable_file", read_failure(err))
-            continue
-        with stream:
-            index = 0
-            for elem in _iter_elements(stream, tag, item.name):
-                if isinstance(elem, dict):
-                    yield elem
-                else:
-                    index += 1
-                    yield to_record(elem, item.name, index)
+        yield from _read_xml_item(item, tag, to_record)
+
+
+def _read_xml_item(item: InputFile | dict, tag: str, to_record) -> Iterator[dict]:
+    if isinstance(item, dict):
+        yield item
+        return
+    try:
+        stream = item.open()
+    except OPEN_ERRORS as err:
+        yield file_reject(item.name, "unreadable_file", read_failure(err))
+        return
+    with stream:
+        index = 0
+        for elem in _iter_elements(stream, tag, item.name):
+            if isinstance(elem, dict):
+                yield elem
+            else:
+                index += 1
+                yield to_record(elem, item.name, index)
 
 
 def read_euipo(path: Path) -> Iterator[dict]:
@@ -358,108 +413,8 @@ def read_uspto_xml(path: Path) -> Iterator[dict]:
     return _read_xml(path, "case-file", _uspto_record)
 
 
-# --- JSONL --------------------------------------------------------------------------------------------------
-
-
-def _as_list(value, sep: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [str(v) for v in value if v is not None]
-    return [part for part in re.split(sep, str(value)) if part.strip()]
-
-
-def _lines(stream) -> Iterator[tuple[int, bytes]]:
-    """Numbered lines of a binary stream: LF, CRLF and CR each end a line; a leading UTF-8 BOM is dropped."""
-    number, first = 0, True
-    for chunk in stream:  # split at each LF
-        if first and chunk.startswith(codecs.BOM_UTF8):
-            chunk = chunk[len(codecs.BOM_UTF8) :]
-        first = False
-        parts = chunk.rstrip(b"\n").split(b"\r")  # a JSON text has no raw CR: a CR ends a line
-        if len(parts) > 1 and not parts[-1]:
-            parts.pop()  # CRLF or CR: the CR was the line end
-        for part in parts:
-            number += 1
-            yield number, part
-
-
-_JSON_ARRAY = (
-    "a JSON array, not JSON Lines (one object per line); convert it, e.g. `jq -c '.[]' FILE > FILE.jsonl`, "
-    "and pass that"
-)
-
-
-def _parse_line(line: bytes) -> tuple[object, str | None, str | None]:
-    """(the line's JSON value, or None with a reject reason and detail)."""
-    try:
-        return json.loads(line.decode("utf-8")), None, None
-    except UnicodeDecodeError as err:
-        return None, "bad_encoding", f"not UTF-8 ({err.reason} at byte {err.start}); re-encode the file as UTF-8"
-    except json.JSONDecodeError as err:
-        return None, "malformed_record", f"invalid JSON ({err.msg} at column {err.colno}); fix or remove the line"
-    except (RecursionError, ValueError) as err:  # nesting beyond the parser's depth; a number with too many digits
-        why = "nested too deeply" if isinstance(err, RecursionError) else str(err).split(";")[0]
-        return None, "malformed_record", f"unreadable JSON ({why}); fix or remove the line"
-
-
-def _lang_code(value) -> str | None:
-    return (str(value).strip().lower() or None) if value else None
-
-
-def _jsonl_record(obj: dict, m: ColumnMapping, name: str, locator: str) -> dict:
-    names = _as_list(obj.get(m.owner), r"\|")
-    ids = _as_list(obj.get(m.owner_id), r"\|") if m.owner_id else []
-    owners = [{"id": None, "name": n.strip()} for n in names] or [{"id": i.strip(), "name": None} for i in ids]
-    number, date, text = obj.get(m.application_number), obj.get(m.filing_date), obj.get(m.goods_services)
-    lang = obj.get(m.goods_services_lang) if m.goods_services_lang else None
-    return raw_record(
-        name,
-        locator,
-        application_number=None if number is None else str(number),
-        filing_date=None if date is None else str(date),
-        class_codes=_as_list(obj.get(m.nice_classes), r"[\s,;|]+"),
-        goods_services=[{"code": None, "text": str(text), "lang": _lang_code(lang)}] if text else [],
-        owners=owners,
-    )
-
-
-def _read_jsonl_file(stream, name: str, m: ColumnMapping) -> Iterator[dict]:
-    first = True
-    for line_no, line in _lines(stream):
-        if not line.strip():
-            continue
-        locator = f"line {line_no}"
-        obj, reason, detail = _parse_line(line)
-        if first and line.lstrip().startswith(b"[") and (reason or any(isinstance(o, dict) for o in obj)):
-            yield file_reject(name, "wrong_format", _JSON_ARRAY)  # an array, over several lines or on one
-            return
-        first = False
-        if reason:
-            yield reject(name, locator, reason, detail)
-        elif not isinstance(obj, dict):
-            detail = f"expected an object, got {type(obj).__name__}; JSON Lines has one object per line"
-            yield reject(name, locator, "malformed_record", detail)
-        else:
-            yield _jsonl_record(obj, m, name, locator)
-
-
-def read_jsonl(path: Path, mapping: ColumnMapping | None = None) -> Iterator[dict]:
-    """Raw records of JSON Lines files under `path`, one object per line (`mapping` names the keys)."""
-    m = mapping or ColumnMapping()
-    for item in iter_input_files(path, (".jsonl", ".json", ".ndjson")):
-        if isinstance(item, dict):
-            yield item
-            continue
-        try:
-            stream = item.open()
-        except OPEN_ERRORS as err:
-            yield file_reject(item.name, "unreadable_file", read_failure(err))
-            continue
-        with stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream) as lines:
-            try:
-                yield from _read_jsonl_file(lines, item.name, m)
-            except InflateError as err:
-                yield reject(item.name, "document", "unsafe_archive_member", str(err))
-            except READ_ERRORS as err:
-                yield file_reject(item.name, "unreadable_file", read_failure(err))
+def read_xml_item(source: str, item: InputFile | dict) -> Iterator[dict]:
+    """Raw records of one item of `iter_input_files` (a file or zip member) of the `euipo` or `uspto-xml` source."""
+    if source == "euipo":
+        return _read_xml_item(item, f"{EUIPO_NS}TradeMark", _euipo_record)
+    return _read_xml_item(item, "case-file", _uspto_record)

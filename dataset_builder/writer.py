@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from tqdm.auto import tqdm
 
 from dataset_builder.normalize import split_many
 from dataset_builder.schema import FILING_FEATURES, FILINGS_FEATURES, SEQUENCES_FEATURES, SPLITS
@@ -247,9 +248,10 @@ def _write_split(
     repo: Path,
     counts: tuple[int, int, int],
     chunks: _Chunks,
+    bar: tqdm,
 ) -> None:
     """Write one split's sorted filings, both configs (firms never straddle a row group), then its filings without
-    a firm (`filings` only)."""
+    a firm (`filings` only); `bar` counts rows."""
     n_firms, n_filings, n_unowned = counts
     filings, seqs = (
         _ShardWriter(repo / "data" / config / split, n, per_shard, features.arrow_schema, PARQUET_OPTIONS[config])
@@ -263,6 +265,7 @@ def _write_split(
         chunk, firms = chunks(rows)
         filings.write(chunk)
         seqs.write(firms)
+        bar.update(rows.num_rows)
 
     pending: pa.Table | None = None
     for batch in batches:
@@ -287,9 +290,11 @@ def _write_split(
             if n >= ROWS_PER_GROUP:
                 rows = pa.Table.from_batches(group)
                 filings.write(chunks.unowned(rows.slice(0, ROWS_PER_GROUP)))
+                bar.update(ROWS_PER_GROUP)
                 group, n = rows.slice(ROWS_PER_GROUP).to_batches(), n - ROWS_PER_GROUP
         if n:
             filings.write(chunks.unowned(pa.Table.from_batches(group)))
+            bar.update(n)
     filings.close()
     seqs.close()
 
@@ -315,7 +320,9 @@ def write_outputs(
     con.execute("SET preserve_insertion_order = false")
     try:
         reader = con.sql(_filings_sql("kept")).to_arrow_reader(_BATCH)
-        with reader:
+        total = sum(nr + nu for _, nr, nu in counts.values())
+        bar = tqdm(total=total, desc="Writing filings", unit=" rec", unit_scale=True, mininterval=2, disable=None)
+        with reader, bar:
             rows, chunks = _Rows(reader), _Chunks(con, source, oracle)
             for split in sorted(SPLITS):  # the order of `ord`
                 unowned = (
@@ -323,7 +330,7 @@ def write_outputs(
                     .sql(_filings_sql("unowned", f"WHERE k.split = '{split}'", "fdate, app"))
                     .to_arrow_reader(_BATCH)
                 )
-                _write_split(rows.take(counts[split][1]), unowned, split, repo, counts[split], chunks)
+                _write_split(rows.take(counts[split][1]), unowned, split, repo, counts[split], chunks, bar)
     finally:
         con.execute("SET preserve_insertion_order = true")
     firms = {s: counts[s][0] for s in SPLITS}

@@ -138,7 +138,7 @@ def test_euipo_bad_values_and_hostile_xml(tmp_path):
     assert report.dropped_class_codes == {"46": 1}
     got = {(Path(r["source_file"]).name, r["locator"], r["reason"]) for r in rejects(tmp_path / "out")}
     assert ("b_bad_values.xml", "TradeMark #3 (000000006)", "no_valid_class") in got
-    assert ("c_truncated.xml", "line 15 column 28", "malformed_xml") in got
+    assert ("c_truncated.xml", "line 15 column 40", "malformed_xml") in got  # libxml2: 1-based, where input ended
     assert ("d_xxe.xml", "document", "unsafe_xml") in got and ("e_laughs.xml", "document", "unsafe_xml") in got
     bad_classes = next(r for r in rejects(tmp_path / "out") if r["reason"] == "no_valid_class")
     assert bad_classes["detail"] == "class codes [0, A, 200, 9a]"
@@ -322,7 +322,11 @@ def test_wholly_unreadable_inputs_name_the_file(tmp_path):
     notzip = tmp_path / "broken.zip"
     notzip.write_bytes(b"PK\x03\x04 truncated")
     cases = [
-        ("euipo", garbage, r"no readable record; at line 1 column 0: not well-formed \(invalid token\); the rest of"),
+        (
+            "euipo",
+            garbage,
+            r"no readable record; at line 1 column 1: not well-formed: Start tag expected, '<' not found; ",
+        ),
         ("uspto-xml", tmp_path / "missing.xml", "no such file or folder; check the --input path"),
         ("csv", empty, "empty file, expected a CSV header; leave it out or add the header"),
         ("euipo", notzip, r"not a readable zip archive \(.*\); copy it again or unzip it first"),
@@ -407,3 +411,29 @@ def test_deep_nesting_and_external_dtd(tmp_path):
     assert reject["source_file"].endswith("deep.xml") and "nesting deeper than" in reject["detail"]
     assert "000000401" in {r["application_number"] for r in rows(tmp_path / "out", "filings")}
     assert "TOP-SECRET" not in json.dumps(rows(tmp_path / "out", "filings"), default=str)
+
+
+def test_xml_parser_hardening():
+    """libxml2 via lxml: entity declarations refused up front, errors located, comments do not split text."""
+    from dataset_builder import readers
+
+    def read(xml: bytes) -> list:
+        out = readers._iter_elements(io.BytesIO(xml), f"{readers.EUIPO_NS}TradeMark", "f.zip!m.xml")
+        return [e if isinstance(e, dict) else readers._euipo_record(e, "f.zip!m.xml", 1) for e in out]
+
+    good = _euipo_xml("000000501")
+    external_pe = b'<!DOCTYPE Transaction [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>\n<Transaction '
+    (refused,) = read(good.replace(b"<Transaction ", external_pe, 1))
+    assert (refused["source_file"], refused["error"]) == ("f.zip!m.xml", "unsafe_xml")
+    assert refused["detail"] == "the DTD declares entities (p); refused: remove the document's DTD entity declarations"
+    internal_dtd = b"<!DOCTYPE Transaction [<!ELEMENT Transaction ANY>]>\n<Transaction "
+    numbers = ["000000501", "000000002", "000000003"]  # a_good.xml's three trade marks
+    assert [r["application_number"] for r in read(good.replace(b"<Transaction ", internal_dtd, 1))] == numbers
+    assert [r["application_number"] for r in read(good.replace(b"000000501", b"0000<!-- x -->00501"))] == numbers
+    (undefined,) = read(b'<Transaction xmlns="http://euipo.europa.eu/trademark/data">\n  <a>&nope;</a></Transaction>')
+    assert (undefined["error"], undefined["locator"]) == ("malformed_xml", "line 2 column 12")
+    assert undefined["detail"].startswith("not well-formed: Entity 'nope' not defined; the rest of the file is lost")
+    (deep,) = read(b"<a>" * 300 + b"</a>" * 300)
+    assert readers.MAX_XML_DEPTH == 256 and deep["detail"] == (
+        "nesting deeper than 256 elements; refused: not a registry file?"
+    )

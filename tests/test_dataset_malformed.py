@@ -274,15 +274,16 @@ def test_unreadable_file_as_its_own_input_next_to_good_files(tmp_path):
     on_its_own = build(tmp_path, "euipo", [good, bad, missing])
     assert (on_its_own.records_kept, on_its_own.rejected_by_reason) == (2, {"malformed_xml": 1, "unreadable_file": 1})
     got = {(r["source_file"], r["locator"], r["reason"]) for r in rejects(tmp_path / "out")}
-    assert got == {(str(bad), "line 1 column 0", "malformed_xml"), (str(missing), "-", "unreadable_file")}
+    # libxml2's position: 1-based column, at the first byte it refused
+    assert got == {(str(bad), "line 1 column 1", "malformed_xml"), (str(missing), "-", "unreadable_file")}
     in_a_folder = build(tmp_path, "euipo", [good, bad.parent])  # the same file inside a folder: the same outcome
     assert (in_a_folder.records_kept, in_a_folder.rejected_by_reason) == (2, {"malformed_xml": 1})
     with pytest.raises(InputError) as raised:
         build(tmp_path, "euipo", [good, bad], strict=True)
     message = str(raised.value)
     assert message == (
-        f"{bad}: no readable record; at line 1 column 0: not well-formed (invalid token); the rest of the file is "
-        "lost: fix the file or pass a complete copy"
+        f"{bad}: no readable record; at line 1 column 1: not well-formed: Start tag expected, '<' not found; the rest "
+        "of the file is lost: fix the file or pass a complete copy"
     )
     assert message.count(str(bad)) == 1 and "\n" not in message
     cli = ["dataset", "build", "--source", "euipo", "-i", str(good), "-i", str(missing), "--out", str(tmp_path / "c")]

@@ -28,6 +28,9 @@ def build(
     strict: bool = typer.Option(
         False, "--strict", help="Stop at a file that cannot be read, instead of rejecting it (rejects.jsonl)."
     ),
+    workers: int = typer.Option(
+        None, min=1, help="Processes reading the inputs (and DuckDB threads); default: all cores."
+    ),
     config: Path | None = CONFIG,
     overrides: list[str] = SET,
 ) -> None:
@@ -49,6 +52,7 @@ def build(
         mapping=ColumnMapping.from_pairs(map_),
         limit=limit,
         strict=strict,
+        workers=workers,
     )
     typer.echo(report.summary())
     typer.echo(f"Wrote {report.repo_dir} (rejects: {report.rejects_path}) in {report.seconds:.1f} s")
