@@ -86,6 +86,7 @@ class TwinSection:
     dataset_name: str = "twin-transition-labels"
     samples_per_class: int = 64
     max_steps: int = 64  # contrastive batches of SetFit's body fine-tuning
+    learning_curve_seeds: int = 1  # seeds of the learning curve in the cards (0: none; each trains 8 models)
     train: dict[str, Any] = field(default_factory=dict)  # other TwinConfig keys, e.g. {batch_size: 8}
 
     def __post_init__(self) -> None:
@@ -93,6 +94,7 @@ class TwinSection:
             _check_name(f"twin.{key}", getattr(self, key))
         _check(2 <= self.samples_per_class <= 512, "twin.samples_per_class", self.samples_per_class, "2-512")
         _check(self.max_steps >= 1, "twin.max_steps", self.max_steps, "an integer >= 1")
+        _check(0 <= self.learning_curve_seeds <= 5, "twin.learning_curve_seeds", self.learning_curve_seeds, "0-5")
 
 
 @dataclass

@@ -36,6 +36,9 @@ class TwinConfig:
     head_c: float = 1.0
     head_max_iter: int = 1000
 
+    # Evaluation: also train whole-text SetFit (same budget) to compare with (not counted in the training time).
+    compare_whole_text: bool = True
+
     def __post_init__(self) -> None:
         for name in ("examples_per_class", "max_steps", "batch_size", "head_max_iter"):
             value = getattr(self, name)
