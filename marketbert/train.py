@@ -306,7 +306,9 @@ def train_marketbert(
     return broadcast_from_main(results)
 
 
-def training_details(market_args: MarketBertArguments, training_args: TrainingArguments, steps: int) -> dict[str, Any]:
+def training_details(
+    market_args: MarketBertArguments, training_args: TrainingArguments, steps: int
+) -> dict[str, Any]:
     """What a reader needs to reproduce the run (the card's training-details table)."""
     import platform
 
