@@ -166,3 +166,25 @@ def test_input_checks():
     assert non_english_reason("计算机软件；数据处理") == "mostly non-Latin script"
     assert filing_text("Class 9: Computer software; Class 42: SaaS") == "Computer software; SaaS"
     assert filing_text(None) == ""
+
+
+def test_test_split_is_hard_for_the_keyword_rule_and_exact_for_the_item_oracle(data):
+    from twin_transition.labelling.compose import share_rule
+    from twin_transition.labelling.hardness import prf
+
+    test = data["test"]
+    for label in ("green", "digital"):
+        true = test[label]
+        assert prf(true, keyword_rule(test["text"], label))["f1"] < 0.85
+        assert [share_rule(values) for values in test[f"item_{label}"]] == true
+
+
+def test_real_validation_rows_are_hand_labelled():
+    rows = [json.loads(line) for line in (DATA_DIR / "real_validation.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 30 and len({row["id"] for row in rows}) == len(rows)
+    assert {row["source"] for row in rows} == {"euipo_open_data", "uspto_bulk_data"}
+    for row in rows:
+        registry, application, nice_class = row["id"].split(":")
+        assert registry in ("euipo", "uspto") and application.isdigit() and 1 <= int(nice_class) <= 45
+        assert row["green"] in (0, 1) and row["digital"] in (0, 1) and row["text"].strip()
+        assert row["reason"] or not (row["green"] or row["digital"])

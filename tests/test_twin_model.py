@@ -15,7 +15,7 @@ from setfit import SetFitModel
 
 from twin_transition.config import TwinConfig
 from twin_transition.head import HEAD_FILE, load_twin_classifier
-from twin_transition.labelled_data import load_labelled_data
+from twin_transition.labelled_data import label_counts, load_labelled_data
 from twin_transition.publishing import publish_twin, publish_twin_dataset
 from twin_transition.training import train_twin
 
@@ -42,7 +42,7 @@ def test_training_writes_model_head_config_and_results(trained):
         assert (out / name).is_file(), name
     saved = json.loads((out / "twin_results.json").read_text())
     assert saved["train_counts"] == {"green": 4, "not_green": 4} == result.train_counts
-    assert saved["test_counts"] == {"green": 89, "not_green": 162}
+    assert saved["test_counts"] == label_counts(load_labelled_data())["test"]["green"]
     assert set(saved["baselines"]) == {"tfidf_logreg", "embedding_logreg", "keyword_rule"}
     assert set(saved["metrics"]) == {"accuracy", "f1", "precision", "recall", "mcc"}
     assert 0 <= saved["metrics"]["accuracy"] <= 1 and len(saved["train_ids"]) == 8
@@ -111,7 +111,8 @@ def test_push_and_stock_from_pretrained_in_fresh_cache(trained, hub, tmp_path):
     assert metrics["matthews_correlation"] == round(result.metrics["mcc"], 4)
     assert meta["model-index"][0]["results"][0]["dataset"]["type"] == dataset_repo
     assert f'SetFitModel.from_pretrained("{repo_id}")' in card.text
-    assert "| `green` | 1 | 4 | 89 |" in card.text
+    test_positives = label_counts(load_labelled_data())["test"]["green"]["green"]
+    assert f"| `green` | 1 | 4 | {test_positives} |" in card.text
     assert "TF-IDF (word 1-2 grams) + logistic regression" in card.text
     assert "## Bias, Risks and Limitations\n\n- The labels follow" in card.text  # filled, not SetFit's comment
     assert "@inproceedings{reimers2019sbert," in card.text and "@misc{wipo2024nice," in card.text

@@ -28,16 +28,16 @@ COMPOSED = {"train": 320, "validation": 220, "test": 620}
 HAND_WRITTEN_TO_VALIDATION = 101  # the last old test rows; the others go to train
 # Design of the composed lists: share of each category (the labels are always computed by `share_rule`).
 MIX = {
-    "green": 0.19,
-    "digital": 0.19,
-    "green_and_digital": 0.04,
-    "few_green": 0.10,
-    "few_digital": 0.10,
+    "green": 0.14,
+    "digital": 0.14,
+    "green_and_digital": 0.03,
+    "few_green": 0.14,
+    "few_digital": 0.14,
     "near_threshold_green": 0.08,
     "near_threshold_digital": 0.08,
-    "keyword_trap": 0.13,
-    "long_list": 0.06,
-    "neither": 0.03,
+    "keyword_trap": 0.14,
+    "long_list": 0.07,
+    "neither": 0.04,
 }
 
 
@@ -67,10 +67,10 @@ class Composer:
         return [cls for cls in sorted(self.by_class) if len(self._of(cls, keep)) >= at_least]
 
     def _fillers(self, cls: int, n: int, taken: list[dict], long_items: bool = False) -> tuple[list[dict], bool]:
-        """`n` items with both labels 0, mostly of `cls`; sometimes (15%) a fifth from the neighbouring classes."""
+        """`n` items with both labels 0, mostly of `cls`; sometimes (25%) a fifth from the neighbouring classes."""
         used = {item["id"] for item in taken}
         neutral = [i for i in self._of(cls, lambda i: not i["green"] and not i["digital"]) if i["id"] not in used]
-        mixed = self.rng.random() < 0.15 and n >= 5
+        mixed = self.rng.random() < 0.25 and n >= 5
         picked: list[dict] = []
         if mixed:
             near = [
@@ -80,9 +80,9 @@ class Composer:
                 if i["id"] not in used
             ]
             picked = self.rng.sample(near, min(len(near), max(1, n // 5)))
-        rest = min(len(neutral), n - len(picked))
+        rest = max(0, min(len(neutral), n - len(picked)))
         if long_items:  # long lists in registers are long partly because their terms are long
-            weights = [len(i["text"]) ** 3 for i in neutral]
+            weights = [len(i["text"]) ** 6 for i in neutral]
             chosen: dict[str, dict] = {}
             while len(chosen) < rest:
                 item = self.rng.choices(neutral, weights)[0]
@@ -92,36 +92,48 @@ class Composer:
             picked += self.rng.sample(neutral, rest)
         return picked, mixed and bool(picked)
 
+    def _positives(self, cls: int, label: str, k: int, exclude: list[dict] = ()) -> tuple[list[dict], bool]:
+        """`k` distinct items positive for `label`: those of `cls` first, then (a themed filing that spans classes,
+        e.g. solar panels, heat pumps and recycling services) positives of other classes. Also says if it spilled."""
+        used = {item["id"] for item in exclude}
+        own = [i for i in self._of(cls, lambda i: bool(i[label])) if i["id"] not in used]
+        picked = self.rng.sample(own, min(k, len(own)))
+        if len(picked) >= k:
+            return picked, False
+        others = [i for c in self.by_class if c != cls for i in self.by_class[c] if i[label] and i["id"] not in used]
+        return picked + self.rng.sample(others, min(k - len(picked), len(others))), True
+
+    def _class_for(self, label: str) -> int:
+        """A class that has positives for `label`, weighted by how many (classes 9, 42, 38 for digital)."""
+        classes = self._classes_with(lambda i: bool(i[label]))
+        weights = [len(self._of(c, lambda i: bool(i[label]))) ** 0.5 for c in classes]
+        return self.rng.choices(classes, weights)[0]
+
     def compose(self, category: str) -> dict | None:
         rng = self.rng
-        is_pos = {label: (lambda i, lab=label: bool(i[lab])) for label in LABELS}
         focus = "digital" if category.endswith("digital") else "green"
         n = _n_items(rng)
         chosen: list[dict] = []
+        spilled = False
         if category in ("green", "digital"):
-            cls = rng.choice(self._classes_with(is_pos[focus]))
-            pos = self._of(cls, is_pos[focus])
-            k = rng.randint(1, min(len(pos), 20))
-            n = rng.randint(k, min(3 * k, 60))
-            chosen = rng.sample(pos, k)
+            cls = self._class_for(focus)
+            k = rng.randint(math.ceil(n / 3), n)
+            chosen, spilled = self._positives(cls, focus, k)
         elif category == "green_and_digital":
-            classes = [c for c in self._classes_with(is_pos["green"]) if c in self._classes_with(is_pos["digital"])]
-            cls = rng.choice(classes)
-            chosen = rng.sample(self._of(cls, is_pos["green"]), 1) + rng.sample(self._of(cls, is_pos["digital"]), 1)
-            chosen = list({i["id"]: i for i in chosen}.values())
-            n = rng.randint(len(chosen), 3 * len(chosen) - 1)
+            cls = self._class_for(rng.choice(LABELS))
+            green, spilled_g = self._positives(cls, "green", rng.randint(math.ceil(n / 3), max(1, n // 2)))
+            digital, spilled_d = self._positives(cls, "digital", rng.randint(math.ceil(n / 3), max(1, n // 2)), green)
+            chosen, spilled = green + digital, spilled_g or spilled_d
         elif category.startswith("few_"):
-            cls = rng.choice(self._classes_with(is_pos[focus]))
+            cls = self._class_for(focus)
             k = rng.choice([1, 1, 2])
             n = max(n, 3 * k + 1 + rng.randint(0, 6))
-            chosen = rng.sample(self._of(cls, is_pos[focus]), min(k, len(self._of(cls, is_pos[focus]))))
+            chosen, spilled = self._positives(cls, focus, k)
         elif category.startswith("near_threshold_"):
-            cls = rng.choice(self._classes_with(is_pos[focus], at_least=2))
-            pos = self._of(cls, is_pos[focus])
+            cls = self._class_for(focus)
             share = rng.uniform(0.20, 0.45)
-            k = rng.randint(2, min(len(pos), 10))
-            n = max(k + 1, round(k / share))
-            chosen = rng.sample(pos, k)
+            n = max(n, 4)
+            chosen, spilled = self._positives(cls, focus, max(1, round(share * n)))
         elif category == "keyword_trap":
             trap = lambda i: "trap" in i["reason"] and not i["green"] and not i["digital"]  # noqa: E731
             cls = rng.choice(self._classes_with(trap))
@@ -131,13 +143,13 @@ class Composer:
             cls = rng.choice(sorted(self.by_class))
             n = rng.randint(30, 60)
             share = rng.choice([0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
-            pos = self._of(cls, lambda i: bool(i["green"] or i["digital"]))
-            chosen = rng.sample(pos, min(len(pos), round(share * n)))
+            chosen, spilled = self._positives(cls, rng.choice(LABELS), round(share * n))
         elif category == "neither":
             cls = rng.choice(sorted(self.by_class))
         else:
             raise ValueError(f"unknown category {category!r}")
         fillers, mixed = self._fillers(cls, n - len(chosen), chosen, long_items=category == "long_list")
+        mixed = mixed or spilled
         items = chosen + fillers
         if not items:
             return None
