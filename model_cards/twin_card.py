@@ -17,6 +17,7 @@ from huggingface_hub import DatasetCard, DatasetCardData, EvalResult, ModelCard
 from huggingface_hub import constants as hub_constants
 
 from model_cards.citations import bibtex
+from nice_classification.official import SOURCE_CREDIT
 
 BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 METRICS = (("accuracy", "Accuracy"), ("f1", "F1"), ("precision", "Precision"), ("recall", "Recall"), ("mcc", "MCC"))
@@ -307,7 +308,7 @@ def build_twin_dataset_card(
         license="cc-by-4.0",
         pretty_name=DATASET_PRETTY_NAME,
         task_categories=["text-classification"],
-        size_categories=["n<1K"],
+        size_categories=["n<1K" if sum(sum(c.values()) for c in categories.values()) < 1000 else "1K<n<10K"],
         annotations_creators=["expert-generated"],
         language_creators=["expert-generated"],
         multilinguality=["monolingual"],
@@ -316,10 +317,7 @@ def build_twin_dataset_card(
         configs=[
             {
                 "config_name": "default",
-                "data_files": [
-                    {"split": "train", "path": "data/train.jsonl"},
-                    {"split": "test", "path": "data/test.jsonl"},
-                ],
+                "data_files": [{"split": split, "path": f"data/{split}.jsonl"} for split in counts],
             }
         ],
     )
@@ -339,10 +337,11 @@ def build_twin_dataset_card(
 
 # {DATASET_PRETTY_NAME}
 
-{total} goods/services descriptions written in the style of trademark specifications (Nice-class wording, terms
-separated by `;`), each labelled **green** yes/no and **digital** yes/no. They train and evaluate the SetFit
-TwinTransition classifiers of the marketbert-release project. Every example was written by the project team;
-no third-party text is included.
+{total} goods/services descriptions in the style of trademark specifications (Nice-class wording, terms separated by
+`;`), each labelled **green** yes/no and **digital** yes/no. They train and evaluate the SetFit TwinTransition
+classifiers of the marketbert-release project. Some were written by the project team (`source: hand_written`); the
+others (`source: composed_nice`) are lists of official indications of the {SOURCE_CREDIT}, each indication
+labelled by the project team, the description labelled by the share of its items (1 when at least a third are 1).
 
 {definitions}
 
@@ -364,11 +363,18 @@ data = load_dataset("{repo_id}")
 - `text` (string): the goods/services description.
 - `green`, `digital` (int8): 1 when the description belongs to the green / digital transition, else 0.
 - `category` (string): how the example was written: a positive for one label (`green`, `digital`), for both
-  (`green_and_digital`), a hard negative (`hard_negative_green`, `hard_negative_digital`) or `neither`.
+  (`green_and_digital`), a hard negative (`hard_negative_green`, `hard_negative_digital`, `keyword_trap`), one or two
+  positive items in a longer list (`few_green`, `few_digital`), a share near the one-third threshold
+  (`near_threshold_green`, `near_threshold_digital`), `long_list` or `neither`.
+- `source` (string): `hand_written` or `composed_nice`; `nice_class` (int or null): the class of a composed list
+  (null when it spans classes).
+- `items` (list of strings), `item_green`, `item_digital` (lists of 0/1, null for hand-written rows): the composed
+  list's indications and their labels.
 
 ## Splits and label counts
 
-The split is fixed (half of each category in each split), so that results stay comparable across releases.
+The split is fixed, so that results stay comparable across releases. The indications were split into pools first:
+the test descriptions use only indications that no train description contains.
 
 {_table(["Label", "Class"] + splits, label_rows)}
 
@@ -376,8 +382,7 @@ The split is fixed (half of each category in each split), so that results stay c
 
 ## Limitations
 
-A few hundred short, clean, English examples: they cover the main green and digital technologies named in the
-labelling guide, not every Nice term. Real filings are longer and mix many classes; scores on this test split are
-an upper bound for real specifications.
+English only, and composed from official Nice indications: real filings also use free wording, other languages and
+lists of hundreds of terms. Scores on this test split are an estimate, not a measurement, for real specifications.
 """
     return DatasetCard(content)

@@ -20,6 +20,7 @@ from twin_transition.decision import DECISION_FILE
 from twin_transition.head import HEAD_FILE, load_twin_classifier
 from twin_transition.items import split_items
 from twin_transition.learning_curve import write_outputs
+from twin_transition.labelled_data import load_labelled_data
 from twin_transition.publishing import publish_twin, publish_twin_dataset
 from twin_transition.training import train_twin
 
@@ -178,7 +179,7 @@ def test_labelled_dataset_round_trip(hub, tmp_path):
     repo = f"{hub.namespace}/twin-data-rt-{tmp_path.name[-8:].replace('_', '-')}"
     publish_twin_dataset(repo, api=hub.api)
     loaded = load_dataset(repo, cache_dir=str(tmp_path / "cache"))
-    assert {split: len(ds) for split, ds in loaded.items()} == {"train": 253, "test": 251}
+    assert {split: len(ds) for split, ds in loaded.items()} == {s: len(d) for s, d in load_labelled_data().items()}
     assert loaded["train"][0]["id"] == "tt-train-0000"
     files = set(hub.api.list_repo_files(repo, repo_type="dataset"))
     assert {"README.md", "LABELLING_GUIDE.md", "data/train.jsonl", "data/test.jsonl"} <= files
