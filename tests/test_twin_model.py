@@ -19,8 +19,8 @@ from twin_transition.config import TwinConfig
 from twin_transition.decision import DECISION_FILE
 from twin_transition.head import HEAD_FILE, load_twin_classifier
 from twin_transition.items import split_items
-from twin_transition.learning_curve import write_outputs
 from twin_transition.labelled_data import load_labelled_data
+from twin_transition.learning_curve import write_outputs
 from twin_transition.publishing import publish_twin, publish_twin_dataset
 from twin_transition.training import train_twin
 

@@ -7,7 +7,7 @@ description splits (the hard `test` split, and `real_validation` when present):
 - `item_embedding_logreg`: the item-level pipeline without the contrastive phase (frozen embeddings of every
   train-pool item, the same calibrated share rule): what fine-tuning the body adds;
 - `whole_text_setfit`: SetFit on whole descriptions (contrastive phase on `examples_per_class` train descriptions
-  per class, head on every train description, threshold calibrated on validation).
+  per class cut to 128 word pieces, head on every train description, threshold calibrated on validation).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ METHODS = (
     "tfidf_logreg",
     "keyword_rule",
 )
+WHOLE_TEXT_MAX_TOKENS = 128  # contrastive phase of whole-text SetFit (the head sees the body's full 256)
 _FROZEN: dict[str, np.ndarray] = {}  # text -> frozen embedding, shared by both labels in one process
 
 
@@ -51,7 +52,7 @@ def frozen_embeddings(texts: Sequence[str], config: TwinConfig) -> np.ndarray:
 
 
 def _metrics(predicted: Sequence[int], gold: Sequence[int]) -> dict[str, float]:
-    return {**compute_metrics(list(predicted), list(gold)), "n": len(gold)}
+    return {**compute_metrics(list(predicted), list(gold)), "n": len(gold), "positives": sum(gold)}
 
 
 def best_threshold(scores: np.ndarray, gold: Sequence[int]) -> float:
@@ -65,10 +66,11 @@ def item_frozen_logreg(label: str, corpus: Corpus, config: TwinConfig, splits: S
     from sklearn.linear_model import LogisticRegression
 
     from twin_transition.items import split_items
+    from twin_transition.training import labelled_examples
 
-    pool = corpus.pool("train")
+    texts, labels = labelled_examples(corpus, label, config)
     head = LogisticRegression(C=config.head_c, max_iter=config.head_max_iter, class_weight="balanced")
-    head.fit(frozen_embeddings([row["text"] for row in pool], config), [int(row[label]) for row in pool])
+    head.fit(frozen_embeddings(texts, config), labels)
 
     def item_probs(split: str) -> list[np.ndarray]:
         per_text = [split_items(text) or [text] for text in corpus.texts(split)]
@@ -92,7 +94,7 @@ def whole_text_setfit(label: str, corpus: Corpus, config: TwinConfig, splits: Se
         picked += rng.choice(indices, min(len(indices), config.examples_per_class), replace=False).tolist()
     rng.shuffle(picked)
     model = new_model(label, config)
-    fit_body(model, [texts[i] for i in picked], [gold[i] for i in picked], config)
+    fit_body(model, [texts[i] for i in picked], [gold[i] for i in picked], config, max_tokens=WHOLE_TEXT_MAX_TOKENS)
     fit_head(model, texts, gold, config)
 
     def scores(split: str) -> np.ndarray:

@@ -32,6 +32,9 @@ class TwinConfig:
     body_learning_rate: float = 2e-5
     warmup_proportion: float = 0.1
 
+    # Training examples besides the train-pool Nice items: the hand-written train descriptions as whole texts.
+    hand_written_examples: bool = True
+
     # Logistic-regression head (SetFit phase 2).
     head_c: float = 1.0
     head_max_iter: int = 1000

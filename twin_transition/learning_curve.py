@@ -30,7 +30,7 @@ from twin_transition.config import TwinConfig
 from twin_transition.corpus import Corpus, load_corpus
 from twin_transition.decision import calibrate
 from twin_transition.evaluation import METRIC_NAMES, compute_metrics
-from twin_transition.training import as_classifier, contrastive_sample, fit_body, new_model
+from twin_transition.training import as_classifier, contrastive_sample, fit_body, labelled_examples, new_model
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,8 @@ def item_setfit_run(label: str, corpus: Corpus, config: TwinConfig, size: int, s
 
     from twin_transition.decision import DecisionRule
 
-    texts, labels = contrastive_sample(corpus.pool("train"), label, size, seed)
+    examples = labelled_examples(corpus, label, config)
+    texts, labels = contrastive_sample(*examples, label, size, seed, n_items=len(corpus.pool("train")))
     model = new_model(label, replace(config, seed=seed))
     start = time.perf_counter()
     seconds, cpu_seconds = fit_body(model, texts, labels, replace(config, seed=seed))

@@ -47,6 +47,8 @@ BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 RESULTS_FILE = "twin_results.json"
 CONFIG_FILE = "twin_config.json"
 EVAL_SPLITS = ("test", REAL_SPLIT)
+# Word pieces per text in the contrastive phase: Nice items are far shorter; caps the cost of long examples.
+CONTRASTIVE_MAX_TOKENS = 64
 
 
 def body_path() -> Path:
@@ -85,8 +87,16 @@ def contrastive_steps(texts: list[str], labels: list[int], config: TwinConfig) -
     return max(1, min(config.max_steps, math.ceil(pairs / config.batch_size)))
 
 
-def fit_body(model: SetFitModel, texts: list[str], labels: list[int], config: TwinConfig) -> tuple[float, float]:
-    """SetFit phase 1 only (`setfit.Trainer.train_embeddings`): contrastive fine-tuning of the body on `texts`.
+def fit_body(
+    model: SetFitModel,
+    texts: list[str],
+    labels: list[int],
+    config: TwinConfig,
+    *,
+    max_tokens: int = CONTRASTIVE_MAX_TOKENS,
+) -> tuple[float, float]:
+    """SetFit phase 1 only (`setfit.Trainer.train_embeddings`): contrastive fine-tuning of the body on `texts`, each
+    cut to `max_tokens` word pieces (the body's own maximum is restored afterwards).
 
     Returns the wall-clock seconds and the CPU seconds summed over threads (on a shared machine, wall time grows
     with the other jobs' load; CPU time much less so).
@@ -112,8 +122,13 @@ def fit_body(model: SetFitModel, texts: list[str], labels: list[int], config: Tw
         )
         train = Dataset.from_dict({"text": texts, "label": labels})
         trainer = Trainer(model=model, args=args, train_dataset=train)
+        max_length = model.model_body.max_seq_length
+        model.model_body.max_seq_length = min(max_length, max_tokens)
         start, cpu_start = time.perf_counter(), time.process_time()
-        trainer.train_embeddings(texts, labels, args=args)
+        try:
+            trainer.train_embeddings(texts, labels, args=args)
+        finally:
+            model.model_body.max_seq_length = max_length
         seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     logger.info("contrastive steps %d: %.1f s wall, %.1f s CPU (all threads)", steps, seconds, cpu_seconds)
     return seconds, cpu_seconds
@@ -128,19 +143,48 @@ def fit_head(model: SetFitModel, texts: list[str], labels: list[int], config: Tw
     model.model_head.fit(embeddings, labels)
 
 
-def contrastive_sample(items: list[dict], label: str, n: int, seed: int) -> tuple[list[str], list[int]]:
-    """`n` positive and `n` negative train-pool items; half of the negatives are keyword traps (the keyword rule
-    says 1, the label 0) when there are enough, the rest drawn at random."""
+def labelled_examples(corpus: Corpus, label: str, config: TwinConfig) -> tuple[list[str], list[int]]:
+    """The head's training texts: every train-pool Nice item (first), plus (`config.hand_written_examples`) the
+    hand-written train descriptions as whole texts: short themed lists that add positives where Nice has few (47
+    green items in the train pool)."""
+    rows = [(row["text"], int(row[label])) for row in corpus.pool("train")]
+    if config.hand_written_examples:
+        rows += [
+            (row["text"], int(row[label]))
+            for row in corpus.descriptions["train"]
+            if row.get("source", "hand_written") == "hand_written"
+        ]
+    texts = list(dict.fromkeys(text for text, _ in rows))
+    label_of = dict(rows)
+    return texts, [label_of[text] for text in texts]
+
+
+def contrastive_sample(
+    texts: list[str], labels: list[int], label: str, n: int, seed: int, *, n_items: int | None = None
+) -> tuple[list[str], list[int]]:
+    """Up to `n` positive and `n` negative examples. Positives are Nice items (the first `n_items` texts) first,
+    topped up with the other texts when there are fewer than `n`; negatives are items, half of them keyword traps
+    (the keyword rule says 1, the label 0) when there are enough, the rest drawn at random."""
     rng = random.Random(seed)
-    positives = [row["text"] for row in items if row[label]]
-    negatives = [row["text"] for row in items if not row[label]]
-    if len(positives) < n:
-        raise ValueError(f"Asked for {n} positive {label} items, but the train pool has only {len(positives)}.")
+    n_items = len(texts) if n_items is None else n_items
+    pairs = list(zip(texts, labels, strict=True))
+    item_pos = [t for t, y in pairs[:n_items] if y]
+    other_pos = [t for t, y in pairs[n_items:] if y]
+    negatives = [t for t, y in pairs[:n_items] if not y] or [t for t, y in pairs if not y]
+    if len(item_pos) + len(other_pos) < 2:
+        raise ValueError(
+            f"The {label} training data has {len(item_pos) + len(other_pos)} positive example(s); need 2."
+        )
+    picked = rng.sample(item_pos, min(n, len(item_pos)))
+    picked += rng.sample(other_pos, min(n - len(picked), len(other_pos)))
+    if len(picked) < n:
+        logger.warning("Only %d positive %s examples for %d per class: using them all.", len(picked), label, n)
     traps = [text for text, hit in zip(negatives, keyword_rule(negatives, label), strict=True) if hit]
     hard = rng.sample(traps, min(len(traps), n // 2))
-    rest = [text for text in negatives if text not in set(hard)]
-    texts = rng.sample(positives, n) + hard + rng.sample(rest, n - len(hard))
-    labels = [1] * n + [0] * n
+    taken = set(hard)
+    rest = [text for text in negatives if text not in taken]
+    texts = picked + hard + rng.sample(rest, n - len(hard))
+    labels = [1] * len(picked) + [0] * n
     order = list(range(len(texts)))
     rng.shuffle(order)
     return [texts[i] for i in order], [labels[i] for i in order]
@@ -163,9 +207,7 @@ def as_classifier(model: SetFitModel, label: str, decision: DecisionRule) -> Twi
 def evaluate_rule(classifier: TwinClassifier, texts: list[str], gold: list[int]) -> dict[str, float]:
     """Metrics of the classifier's description decisions; unknown (non-English) descriptions count as 0."""
     predicted = [int(p == classifier.label) for p in classifier.predict(texts)]
-    metrics = compute_metrics(predicted, gold)
-    metrics["n"] = len(gold)
-    return metrics
+    return {**compute_metrics(predicted, gold), "n": len(gold), "positives": sum(gold)}
 
 
 @dataclass
@@ -181,7 +223,7 @@ class TwinTrainResult:
     train_cpu_seconds: float  # the same, CPU time summed over threads
     contrastive_seconds: float
     total_seconds: float
-    train_counts: dict[str, int]  # train-pool items per class (the head's data)
+    train_counts: dict[str, int]  # the head's examples per class (train-pool items, hand-written descriptions)
     contrastive_counts: dict[str, int]  # items per class of the contrastive phase
     test_counts: dict[str, int]  # test descriptions per class
     split_sizes: dict[str, int] = field(default_factory=dict)
@@ -223,13 +265,14 @@ def train_twin(
 
     # 1. Data: train-pool items (contrastive sample and head), validation descriptions (calibration).
     corpus = corpus or load_corpus(data_dir)
-    pool = corpus.pool("train")
-    pool_texts, pool_labels = [row["text"] for row in pool], [int(row[label]) for row in pool]
-    sample_texts, sample_labels = contrastive_sample(pool, label, config.examples_per_class, config.seed)
+    pool_texts, pool_labels = labelled_examples(corpus, label, config)
+    sample_texts, sample_labels = contrastive_sample(
+        pool_texts, pool_labels, label, config.examples_per_class, config.seed, n_items=len(corpus.pool("train"))
+    )
 
     # 2. Train: contrastive phase, head on every train-pool item, calibration on validation.
     model = new_model(label, config)
-    logger.info("training %s: %d contrastive items, head on %d items", label, len(sample_texts), len(pool_texts))
+    logger.info("training %s: %d contrastive examples, head on %d", label, len(sample_texts), len(pool_texts))
     wall, cpu = time.perf_counter(), time.process_time()
     contrastive_seconds, _ = fit_body(model, sample_texts, sample_labels, config)
     fit_head(model, pool_texts, pool_labels, config)
