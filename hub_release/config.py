@@ -85,7 +85,7 @@ class TwinSection:
     digital_name: str = "twin-transition-digital"
     dataset_name: str = "twin-transition-labels"
     samples_per_class: int = 64
-    max_steps: int = 64  # contrastive batches of SetFit's body fine-tuning
+    max_steps: int = 16  # contrastive batches of SetFit's body fine-tuning (TwinConfig explains why so few)
     learning_curve_seeds: int = 1  # seeds of the learning curve in the cards (0: none; each trains 8 models)
     train: dict[str, Any] = field(default_factory=dict)  # other TwinConfig keys, e.g. {batch_size: 8}
 

@@ -7,7 +7,7 @@ description splits (the hard `test` split, and `real_validation` when present):
 - `item_embedding_logreg`: the item-level pipeline without the contrastive phase (frozen embeddings of every
   train-pool item, the same calibrated share rule): what fine-tuning the body adds;
 - `whole_text_setfit`: SetFit on whole descriptions (contrastive phase on `examples_per_class` train descriptions
-  per class cut to 128 word pieces, head on every train description, threshold calibrated on validation).
+  per class cut to 64 word pieces, head on every train description, threshold calibrated on validation).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ METHODS = (
     "tfidf_logreg",
     "keyword_rule",
 )
-WHOLE_TEXT_MAX_TOKENS = 128  # contrastive phase of whole-text SetFit (the head sees the body's full 256)
+WHOLE_TEXT_MAX_TOKENS = 64  # contrastive phase of whole-text SetFit (the head sees the body's full 256)
 _FROZEN: dict[str, np.ndarray] = {}  # text -> frozen embedding, shared by both labels in one process
 
 

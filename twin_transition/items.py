@@ -35,11 +35,11 @@ MAX_ITEM_CHARS = 300
 def _official_items() -> frozenset[str]:
     """The 9,915 official Nice indications, lower-cased (for joining comma-split pieces back together); empty where
     the package data is not shipped (the Space vendors modules, not data): the continuation rule still applies."""
-    from nice_classification.official import indications
-
     try:
+        from nice_classification.official import indications
+
         return frozenset(ind.label.lower() for ind in indications())
-    except FileNotFoundError:
+    except (ImportError, FileNotFoundError):  # the Space has neither the data file nor defusedxml
         return frozenset()
 
 

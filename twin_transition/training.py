@@ -48,7 +48,7 @@ RESULTS_FILE = "twin_results.json"
 CONFIG_FILE = "twin_config.json"
 EVAL_SPLITS = ("test", REAL_SPLIT)
 # Word pieces per text in the contrastive phase: Nice items are far shorter; caps the cost of long examples.
-CONTRASTIVE_MAX_TOKENS = 64
+CONTRASTIVE_MAX_TOKENS = 32
 
 
 def body_path() -> Path:
@@ -283,18 +283,19 @@ def train_twin(
     train_seconds, train_cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
     logger.info("%s: rule %s, trained in %.1f s", label, decision, train_seconds)
 
-    # 3. Evaluate on the hard test split and the real descriptions; compare with the other methods.
-    classifier = as_classifier(model, label, decision)
-    splits = [split for split in EVAL_SPLITS if split in corpus.descriptions]
-    ours = {split: evaluate_rule(classifier, corpus.texts(split), corpus.labels(split, label)) for split in splits}
-    evaluations = {"item_setfit": ours, **compare_methods(label, corpus, config, splits)}
-    logger.info("%s: item-level SetFit test F1 %.3f", label, ours["test"]["f1"])
-
-    # 4. Save: SetFit folder (stock loading), pickle-free head, decision rule, config and results.
+    # 3. Save: SetFit folder (stock loading), pickle-free head, decision rule and config.
     model.save_pretrained(str(output_dir))
     save_head(model, output_dir, label=label)
     decision.save(output_dir)
     config.save(output_dir / CONFIG_FILE)
+
+    # 4. Evaluate on the hard test split and the real descriptions; compare with the other methods.
+    classifier = as_classifier(model, label, decision)
+    splits = [split for split in EVAL_SPLITS if split in corpus.descriptions]
+    ours = {split: evaluate_rule(classifier, corpus.texts(split), corpus.labels(split, label)) for split in splits}
+    logger.info("%s: item-level SetFit %s", label, {s: round(m["f1"], 3) for s, m in ours.items()})
+    evaluations = {"item_setfit": ours, **compare_methods(label, corpus, config, splits)}
+
     result = TwinTrainResult(
         label=label,
         output_dir=str(output_dir),
