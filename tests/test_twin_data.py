@@ -153,7 +153,7 @@ def test_release_config_is_the_source_of_the_classifiers_settings():
     from hub_release.stages import twin_config
 
     cfg = load_config(None, ["seed=3", "twin.samples_per_class=8", "twin.train={batch_size: 4}"])
-    assert twin_config(cfg) == TwinConfig(examples_per_class=8, seed=3, max_steps=64, batch_size=4)
+    assert twin_config(cfg) == TwinConfig(examples_per_class=8, seed=3, max_steps=16, batch_size=4)
 
 
 def test_input_checks():
