@@ -396,6 +396,12 @@ def test_the_twin_tab_offers_a_green_a_digital_and_a_neither_example(app_url):
                     "text => document.querySelector('#twin-text textarea').value === text", arg=example
                 )
                 assert page.locator("#twin-text textarea").input_value() in TWIN_EXAMPLES
+            # Classify the green example: its items appear highlighted, with the verdict next to them.
+            page.get_by_role("button", name="green", exact=True).first.click()
+            page.get_by_role("button", name="Classify").click()
+            page.locator("#twin-items").get_by_text("wind turbines for generating electricity").first.wait_for()
+            page.locator("#twin-note").get_by_text("items count; needs").first.wait_for()
+            page.locator("#twin-items-table").get_by_text("Photovoltaic solar modules").first.wait_for()
         finally:
             browser.close()
 
