@@ -37,6 +37,7 @@ from marketbert.inference import (
 )
 from marketbert.tokenizer import NICE_TOKENS, NUM_NICE_CLASSES, item_token
 from nice_classification import NICE_HEADINGS, class_label
+from twin_transition.items import description_language, split_items
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,26 @@ class SurprisalResult:
     surprisal: float
     tokens: list[tuple[str, float]]  # (class heading or item term, -log p)
     unscored_terms: list[str]  # candidate terms the model has no item token for
+
+
+@dataclass
+class TwinItem:
+    """One item of a goods/services text: its probability per label and whether it counted for the label."""
+
+    item: str
+    probs: dict[str, float]
+    counted: dict[str, bool]
+
+
+@dataclass
+class TwinExplanation:
+    """The TwinTransition answer for one text: score and decision per label (None: unknown), and its items."""
+
+    scores: dict[str, float | None]
+    decisions: dict[str, bool | None]
+    items: list[TwinItem]
+    min_shares: dict[str, float]  # the rule: label 1 when at least this share of the items counts
+    unscored: str | None = None  # why the text was not scored (not English, no item)
 
 
 def default_device() -> str:
@@ -284,15 +305,35 @@ class Explorer:
         return item_term(token)
 
     # -- twin transition ------------------------------------------------------------------------------------------
-    def twin_probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        """P(green) and P(digital) of each goods/services text, from the pickle-free TwinTransition heads."""
+    def twin_probabilities(self, texts: Sequence[str]) -> list[dict[str, float | None]]:
+        """The green and digital scores of each goods/services text (>= 0.5: the calibrated rule says 1); None for
+        a text with no English in it."""
+        return [e.scores for e in self.twin_explanations(texts)]
+
+    def twin_explanations(self, texts: Sequence[str]) -> list[TwinExplanation]:
+        """Scores, decisions and the per-item probabilities behind them, one batched pass per classifier."""
         if not self.twin:
             raise ValueError("No TwinTransition classifier is configured for this Space.")
         texts = list(texts)
         for i, text in enumerate(texts):
             check_text(text, f"Text #{i + 1}")
-        probabilities = {label: clf.predict_proba(texts)[:, 1] for label, clf in self.twin.items()}
-        return [{label: float(p[i]) for label, p in probabilities.items()} for i in range(len(texts))]
+        per_label = {label: clf.item_scores(texts) for label, clf in self.twin.items()}
+        results = []
+        for i, text in enumerate(texts):
+            reason = description_language(text)
+            items = [] if reason else split_items(text)
+            scores, decisions, rows = {}, {}, [TwinItem(item, {}, {}) for item in items]
+            for label, clf in self.twin.items():
+                probs = per_label[label][i]
+                scores[label] = None if probs is None else float(clf.decision.score(probs))
+                decisions[label] = None if probs is None else clf.decision.decide(probs)
+                for row, p in zip(rows, [] if probs is None else probs, strict=False):
+                    row.probs[label] = float(p)
+                    row.counted[label] = bool(p >= clf.decision.item_threshold)
+            shares = {label: clf.decision.min_share for label, clf in self.twin.items()}
+            unscored = f"not English ({reason})" if reason else None if items else "no goods/services item"
+            results.append(TwinExplanation(scores, decisions, rows, shares, unscored))
+        return results
 
     # -- examples -------------------------------------------------------------------------------------------------
     def example_history(self, name: str) -> tuple[str, str]:

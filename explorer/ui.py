@@ -4,7 +4,8 @@ Endpoints (all queued; the model ones batched with `batch=True`, up to `max_batc
 
 - `/next_products(history, top_k)`: chart + class tables (MarketBERT and the relatedness-density baseline) + items.
 - `/surprisal(history, candidate)`: how unexpected a candidate next filing is, per class/item token.
-- `/twin_transition(text)`: P(green), P(digital) of a goods/services text.
+- `/twin_transition(text)`: green and digital scores of a goods/services text, its items highlighted by whether
+  they count for the decision, the item scores, and the verdict.
 - `/example_firm(name)`: the history (all but the last filing) and the last filing of an example firm.
 
 Bad input raises `gr.Error` with the inference module's message. In a batch, one request's bad input must not fail
@@ -24,7 +25,14 @@ import gradio as gr
 import pandas as pd
 
 from explorer.history import parse_filing, parse_history
-from explorer.inference import MAX_TOP_K, Explorer, ExplorerConfig, NextFilingForecast, check_text
+from explorer.inference import (
+    MAX_TOP_K,
+    Explorer,
+    ExplorerConfig,
+    NextFilingForecast,
+    TwinExplanation,
+    check_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +80,40 @@ DENSITY_COLUMNS = ["#", "class", "heading", "density", "filed before"]
 ITEM_COLUMNS = ["#", "item", "P(next)"]
 CHART_COLUMNS = ["class", "probability", "kind"]
 TOKEN_COLUMNS = ["class or item", "surprisal (nats)"]
+TWIN_ITEM_COLUMNS = ["item", "P(green)", "P(digital)", "counts for"]
+TWIN_COLORS = {"green": "#22c55e", "digital": "#3b82f6", "green + digital": "#14b8a6"}
+
+
+def _twin_outputs(explanation: TwinExplanation) -> tuple:
+    """The Twin transition tab's outputs: scores, highlighted items, item table, and a one-line verdict."""
+    highlighted, rows = [], []
+    for k, item in enumerate(explanation.items):
+        counted = [label for label in ("green", "digital") if item.counted.get(label)]
+        highlighted.append((item.item, " + ".join(counted) or None))
+        if k < len(explanation.items) - 1:
+            highlighted.append(("; ", None))
+        probs = [round(item.probs[label], 4) if label in item.probs else None for label in ("green", "digital")]
+        rows.append((item.item, *probs, ", ".join(counted)))
+    if explanation.unscored:
+        note = f"**Unknown:** {explanation.unscored}; the classifiers are trained on English and do not guess."
+    else:
+        verdicts = []
+        for label, decided in explanation.decisions.items():
+            n = sum(1 for item in explanation.items if item.counted.get(label))
+            share = explanation.min_shares[label]
+            verdicts.append(
+                f"**{label if decided else 'not ' + label}** ({n} of {len(explanation.items)} items count; "
+                f"needs {share:.0%})"
+            )
+        note = "; ".join(verdicts) + "."
+    scores = explanation.scores
+    return (
+        scores.get("green"),
+        scores.get("digital"),
+        highlighted,
+        pd.DataFrame(rows, columns=TWIN_ITEM_COLUMNS),
+        note,
+    )
 
 
 def _run_batch(requests: Sequence[tuple], parse: Callable, compute: Callable, on_error: Callable) -> list:
@@ -214,12 +256,15 @@ def build_demo(
     @gpu
     def twin_transition(texts: list[str]):
         def compute(valid):
-            return [(p.get("green"), p.get("digital"), "") for p in explorer.twin_probabilities(valid)]
+            return [_twin_outputs(e) for e in explorer.twin_explanations(valid)]
 
         def parse(text):
             return check_text(text, "The goods/services text")
 
-        rows = _run_batch([(t,) for t in texts], parse, compute, lambda m: (None, None, f"**Error:** {m}"))
+        def on_error(message):
+            return None, None, [], pd.DataFrame(columns=TWIN_ITEM_COLUMNS), f"**Error:** {message}"
+
+        rows = _run_batch([(t,) for t in texts], parse, compute, on_error)
         return tuple(list(column) for column in zip(*rows, strict=True))
 
     def example_firm(name: str | None):
@@ -306,7 +351,11 @@ def build_demo(
                 headers=TOKEN_COLUMNS, label="Surprisal per token", elem_id="surprisal-table"
             )
         with gr.Tab("Twin transition"):
-            gr.Markdown("Probability that a goods/services description is **green** and/or **digital**.")
+            gr.Markdown(
+                "Is a goods/services description **green** and/or **digital**? Each item of the list is scored; the "
+                "description gets a label when enough of its items count (the calibrated share rule of the models' "
+                "cards): the items that count are highlighted."
+            )
             text = gr.Textbox(
                 label="Goods/services",
                 lines=3,
@@ -321,9 +370,19 @@ def build_demo(
             )
             classify = gr.Button("Classify", variant="primary")
             with gr.Row():
-                green = gr.Number(label="P(green)", precision=4)
-                digital = gr.Number(label="P(digital)", precision=4)
-            twin_note = gr.Markdown()
+                green = gr.Number(label="green score (>= 0.5: green)", precision=4, elem_id="twin-green")
+                digital = gr.Number(label="digital score (>= 0.5: digital)", precision=4, elem_id="twin-digital")
+            twin_note = gr.Markdown(elem_id="twin-note")
+            twin_items = gr.HighlightedText(
+                label="Items that drove the decision",
+                color_map=TWIN_COLORS,
+                show_legend=True,
+                combine_adjacent=False,
+                elem_id="twin-items",
+            )
+            twin_table = gr.Dataframe(
+                headers=TWIN_ITEM_COLUMNS, label="Item scores", wrap=True, elem_id="twin-items-table"
+            )
 
         batched = {"batch": True, "max_batch_size": max_batch_size, "concurrency_limit": 1}
         predict.click(
@@ -336,7 +395,13 @@ def build_demo(
         score.click(
             surprisal, [history, candidate], [surprisal_text, surprisal_table], api_name="surprisal", **batched
         )
-        classify.click(twin_transition, [text], [green, digital, twin_note], api_name="twin_transition", **batched)
+        classify.click(
+            twin_transition,
+            [text],
+            [green, digital, twin_items, twin_table, twin_note],
+            api_name="twin_transition",
+            **batched,
+        )
         example.change(example_firm, [example], [history, candidate], api_name="example_firm")
         demo.load(
             worked_example,

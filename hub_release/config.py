@@ -88,7 +88,8 @@ class TwinSection:
     digital_name: str = "twin-transition-digital"
     dataset_name: str = "twin-transition-labels"
     samples_per_class: int = 64
-    max_steps: int = 64  # contrastive batches of SetFit's body fine-tuning
+    max_steps: int = 16  # contrastive batches of SetFit's body fine-tuning (TwinConfig explains why so few)
+    learning_curve_seeds: int = 1  # seeds of the learning curve in the cards (0: none; each trains 8 models)
     train: dict[str, Any] = field(default_factory=dict)  # other TwinConfig keys, e.g. {batch_size: 8}
 
     def __post_init__(self) -> None:
@@ -96,6 +97,7 @@ class TwinSection:
             _check_name(f"twin.{key}", getattr(self, key))
         _check(2 <= self.samples_per_class <= 512, "twin.samples_per_class", self.samples_per_class, "2-512")
         _check(self.max_steps >= 1, "twin.max_steps", self.max_steps, "an integer >= 1")
+        _check(0 <= self.learning_curve_seeds <= 5, "twin.learning_curve_seeds", self.learning_curve_seeds, "0-5")
 
 
 @dataclass

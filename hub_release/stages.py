@@ -132,31 +132,52 @@ def twin_config(cfg: ReleaseConfig):
 
 
 def run_twin(ctx: StageContext) -> StageRecord:
-    """Train, evaluate and publish both TwinTransition classifiers and their labelled data; score every filing."""
+    """Train, evaluate and publish both TwinTransition classifiers and their labelled data (with the learning curve
+    on the hard test split in their cards when `twin.learning_curve_seeds` > 0); score every filing."""
     from datasets import load_dataset
 
+    from twin_transition.corpus import load_corpus
     from twin_transition.head import load_twin_classifier
+    from twin_transition.learning_curve import run_learning_curve
     from twin_transition.publishing import publish_twin, publish_twin_dataset
     from twin_transition.scoring import publish_twin_configs
     from twin_transition.training import train_twin
 
     cfg = ctx.config
     settings = twin_config(cfg)
-    ctx.progress.start(6, "publishing the labelled data")
+    corpus = load_corpus()
+    ctx.progress.start(7, "publishing the labelled data")
     labels_repo = cfg.repo_id(cfg.twin.dataset_name)
     repos = [repo_record(publish_twin_dataset(labels_repo, private=cfg.hub.private))]
+    ctx.progress.advance(1)
+    curve_dir = None
+    if cfg.twin.learning_curve_seeds:
+        ctx.progress.advance(0, "learning curve")
+        curve_dir = ctx.work_dir / "learning-curve"
+        seeds = list(range(cfg.twin.learning_curve_seeds))
+        run_learning_curve(curve_dir, seeds=seeds, config=settings, corpus=corpus, resume=True)
     ctx.progress.advance(1)
     metrics, classifiers = {}, {}
     for label, name in (("green", cfg.twin.green_name), ("digital", cfg.twin.digital_name)):
         out = ctx.work_dir / label
         ctx.progress.advance(0, f"training {label}")
-        trained = train_twin(label, settings, out)
+        trained = train_twin(label, settings, out, corpus=corpus)
         ctx.progress.advance(1, f"publishing {label}")
-        published = publish_twin(out, cfg.repo_id(name), dataset_repo_id=labels_repo, private=cfg.hub.private)
+        published = publish_twin(
+            out,
+            cfg.repo_id(name),
+            dataset_repo_id=labels_repo,
+            learning_curve_dir=curve_dir,
+            private=cfg.hub.private,
+        )
         ctx.progress.advance(1)
         repos.append(repo_record(published))
+        for split, values in trained.evaluations["item_setfit"].items():
+            metrics[f"{label}_{split}_f1"] = values.get("f1")
         metrics[f"{label}_f1"] = trained.metrics.get("f1")
+        metrics[f"{label}_keyword_f1"] = trained.baselines["keyword_rule"].get("f1")
         metrics[f"{label}_tfidf_f1"] = trained.baselines["tfidf_logreg"].get("f1")
+        metrics[f"{label}_train_seconds"] = trained.train_seconds
         classifiers[label] = load_twin_classifier(out)
     dataset_id, dataset_commit = _dataset_repo(ctx)
     ctx.progress.advance(0, "scoring every filing")
@@ -319,8 +340,14 @@ model = AutoModelForMaskedLM.from_pretrained("{model}", revision="{cfg.version}"
 fill = pipeline("fill-mask", model=model, tokenizer=tokenizer)
 print(fill("[APP] YEAR_2015 GAP_FIRST NICE_09 NICE_42 [APP_END] [APP] YEAR_2018 GAP_5Y [MASK] [APP_END]", top_k=5))
 
+import json
+from huggingface_hub import hf_hub_download
 from setfit import SetFitModel
-green = SetFitModel.from_pretrained("{cfg.repo_id(cfg.twin.green_name)}", revision="{cfg.version}")
-print(green.predict_proba(["solar panels; wind turbines for generating electricity"]))
+green_repo = "{cfg.repo_id(cfg.twin.green_name)}"
+green = SetFitModel.from_pretrained(green_repo, revision="{cfg.version}")
+rule = json.load(open(hf_hub_download(green_repo, "twin_decision.json", revision="{cfg.version}")))
+items = ["solar panels", "wind turbines for generating electricity", "clothing"]
+counted = green.predict_proba(items, as_numpy=True)[:, 1] >= rule["item_threshold"]
+print("green" if counted.mean() >= rule["min_share"] else "not green", dict(zip(items, counted)))
 EOF
 hub-release space run {cfg.repo_id(cfg.space.name)}"""

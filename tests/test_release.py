@@ -29,6 +29,7 @@ TINY = [
     "--set", "marketbert.max_steps=6",
     "--set", "twin.samples_per_class=4",
     "--set", "twin.max_steps=2",
+    "--set", "twin.learning_curve_seeds=0",
 ]  # fmt: skip
 CLI = [sys.executable, "-m", "hub_release.cli", "release"]
 pytestmark = pytest.mark.slow

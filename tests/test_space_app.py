@@ -161,6 +161,20 @@ def test_surprisal_matches_marketbert_and_lists_unknown_terms(explorer):
 def test_twin_probabilities_follow_the_heads(explorer):
     green, digital = explorer.twin_probabilities(["solar panels", "computer software"])
     assert green["green"] > digital["green"] and digital["digital"] > green["digital"]
+    clf = explorer.twin["green"]
+    assert green["green"] == pytest.approx(float(clf.item_proba(["solar panels"])[0]), abs=1e-6)  # one item: its p
+
+
+def test_twin_explanations_score_every_item_and_skip_non_english(explorer):
+    text = "solar panels; wind turbines; clothing; footwear; beer; chocolate"
+    [explained, german] = explorer.twin_explanations([text, "Sonnenkollektoren für die Erzeugung von Strom und Wärme"])
+    assert [i.item for i in explained.items] == text.split("; ")
+    for label, clf in explorer.twin.items():
+        probs = clf.item_proba(text.split("; "))
+        assert [i.probs[label] for i in explained.items] == pytest.approx(probs.tolist())
+        assert explained.decisions[label] == clf.decision.decide(probs)
+        assert explained.scores[label] == pytest.approx(clf.decision.score(probs))
+    assert german.unscored.startswith("not English") and german.scores == {"green": None, "digital": None}
 
 
 @pytest.mark.parametrize(
@@ -205,10 +219,23 @@ def test_every_endpoint_answers(client, explorer):
     [score] = explorer.surprisal([parse_history(history)], [parse_filing(candidate)])
     assert f"**{score.surprisal:.3f} nats**" in text and len(tokens["data"]) == len(score.tokens)
 
-    green, digital, note = client.predict("solar panels", api_name="/twin_transition")
-    [expected_twin] = explorer.twin_probabilities(["solar panels"])
-    assert green == pytest.approx(expected_twin["green"], abs=1e-4)
-    assert digital == pytest.approx(expected_twin["digital"], abs=1e-4) and note == ""
+    green, digital, items, table, note = client.predict(
+        "Class 9: solar panels; computer software; clothing.", api_name="/twin_transition"
+    )
+    [expected_twin] = explorer.twin_explanations(["Class 9: solar panels; computer software; clothing."])
+    assert green == pytest.approx(expected_twin.scores["green"], abs=1e-4)
+    assert digital == pytest.approx(expected_twin.scores["digital"], abs=1e-4)
+    assert [row[0] for row in table["data"]] == ["solar panels", "computer software", "clothing"]
+    assert [row[1] for row in table["data"]] == [round(i.probs["green"], 4) for i in expected_twin.items]
+    highlighted = [(part["token"], part["class_or_confidence"]) for part in items]
+    assert [token for token, _ in highlighted] == ["solar panels", "; ", "computer software", "; ", "clothing"]
+    for item, (_, category) in zip(expected_twin.items, highlighted[::2], strict=True):
+        assert category == (" + ".join(label for label in ("green", "digital") if item.counted[label]) or None)
+    assert "items count; needs" in note and ("**green**" in note or "**not green**" in note)
+    _, _, items, table, note = client.predict(
+        "Sonnenkollektoren; Windkraftanlagen für die Erzeugung von Strom und Wärme", api_name="/twin_transition"
+    )
+    assert note.startswith("**Unknown:** not English") and table["data"] == [] and items == []
 
 
 @pytest.mark.parametrize(
@@ -369,6 +396,12 @@ def test_the_twin_tab_offers_a_green_a_digital_and_a_neither_example(app_url):
                     "text => document.querySelector('#twin-text textarea').value === text", arg=example
                 )
                 assert page.locator("#twin-text textarea").input_value() in TWIN_EXAMPLES
+            # Classify the green example: its items appear highlighted, with the verdict next to them.
+            page.get_by_role("button", name="green", exact=True).first.click()
+            page.get_by_role("button", name="Classify").click()
+            page.locator("#twin-items").get_by_text("wind turbines for generating electricity").first.wait_for()
+            page.locator("#twin-note").get_by_text("items count; needs").first.wait_for()
+            page.locator("#twin-items-table").get_by_text("Photovoltaic solar modules").first.wait_for()
         finally:
             browser.close()
 
@@ -434,7 +467,7 @@ def test_space_run_serves_the_published_space(hub, release, explorer, tmp_path):
         [expected] = explorer.forecast([parse_history(HISTORIES[2])], top_k=5)
         assert [row[1] for row in classes["data"]] == [c.nice_class for c in expected.classes]
         assert [row[3] for row in classes["data"]] == [round(c.probability, 4) for c in expected.classes]
-        green, _, _ = client.predict("solar panels", api_name="/twin_transition")
+        green, *_ = client.predict("solar panels", api_name="/twin_transition")
         assert green == pytest.approx(explorer.twin_probabilities(["solar panels"])[0]["green"], abs=1e-4)
     finally:
         process.terminate()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from hub_release.cli import app
+from twin_transition.labelled_data import label_counts, load_labelled_data
 
 runner = CliRunner()
 
@@ -41,4 +42,5 @@ def test_push_data_publishes_and_tags(hub, tmp_path):
     card = hub.api.hf_hub_download(repo, "README.md", repo_type="dataset", cache_dir=str(tmp_path / "cache"))
     text = open(card, encoding="utf-8").read()
     assert "task_categories:\n- text-classification" in text
-    assert "| `green` | `green` | 89 | 89 |" in text
+    counts = label_counts(load_labelled_data())
+    assert "| `green` | `green` | " + " | ".join(str(counts[s]["green"]["green"]) for s in counts) + " |" in text

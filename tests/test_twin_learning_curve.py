@@ -44,4 +44,4 @@ def test_outputs_and_resume(tmp_path):
     write_outputs(kept, tmp_path)
     assert (tmp_path / "learning_curve.png").read_bytes()[:4] == b"\x89PNG"
     assert json.loads((tmp_path / "learning_curve.json").read_text())["curves"][0]["method"] == "setfit"
-    assert "### green: test F1" in (tmp_path / "learning_curve.md").read_text()
+    assert "### green: F1 on the hard test split" in (tmp_path / "learning_curve.md").read_text()

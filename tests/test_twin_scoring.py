@@ -10,6 +10,7 @@ from datasets import Dataset, DatasetDict, load_dataset
 
 from dataset_builder.schema import FILINGS_FEATURES
 from twin_transition.baselines import keyword_rule
+from twin_transition.decision import DecisionRule
 from twin_transition.scoring import (
     SCORE_FEATURES,
     TRAJECTORY_FEATURES,
@@ -20,16 +21,17 @@ from twin_transition.scoring import (
 
 
 class KeywordModel:
-    """A transparent stand-in with the classifier interface: 0.9 when a guide keyword matches, else 0.2."""
+    """A transparent stand-in with the classifier interface: an item scores 0.9 when a guide keyword matches, else
+    0.2; the default rule (a third of the items)."""
 
     def __init__(self, label: str) -> None:
         self.label = label
         self.seen: list[str] = []
+        self.decision = DecisionRule()
 
-    def predict_proba(self, texts, batch_size: int = 32) -> np.ndarray:
-        self.seen += texts
-        positive = np.where(np.array(keyword_rule(texts, self.label)) == 1, 0.9, 0.2)
-        return np.stack([1 - positive, positive], axis=1)
+    def item_proba(self, items, batch_size: int = 64) -> np.ndarray:
+        self.seen += items
+        return np.where(np.array(keyword_rule(items, self.label)) == 1, 0.9, 0.2).astype(np.float32)
 
 
 def filing(firm: str, number: str, date: str, goods_services: str) -> dict:
@@ -65,9 +67,32 @@ def test_score_filings(filings):
     assert scores["application_number"] == ["1", "2", "3", "4", "5"]
     assert scores["green_prob"] == pytest.approx([0.9, 0.2, 0.2, None, 0.9])
     assert scores["digital_prob"] == pytest.approx([0.9, 0.2, 0.9, None, 0.2])
-    # The classifiers see the goods/services without the "Class N:" markers, and never an empty text.
-    assert models["green"].seen[0] == "Solar panels; computer software for solar monitoring"
-    assert len(models["green"].seen) == 4
+    # The classifiers see items, without the "Class N:" markers, each distinct item once, never an empty one.
+    assert models["green"].seen[:2] == ["Solar panels", "computer software for solar monitoring"]
+    assert len(models["green"].seen) == len(set(models["green"].seen)) == 7
+    # The explanations: the items that counted, highest first.
+    assert scores["green_items"][0] == [{"item": "Solar panels", "prob": pytest.approx(0.9)}]  # 1 of 2 items: green
+    assert scores["digital_items"][0] == [
+        {"item": "computer software for solar monitoring", "prob": pytest.approx(0.9)}
+    ]
+    assert scores["green_items"][1] == [] and scores["green_items"][3] is None
+    assert scores["n_items"] == [2, 2, 1, None, 2]
+    assert scores["unscored"] == [None, None, None, "no goods/services text", None]
+
+
+def test_share_rule_and_non_english_filings():
+    rows = [
+        filing("gamma", "6", "2022-01-01", "solar panels; clothing; footwear; headwear; belts; bags"),  # 1 of 6
+        filing("gamma", "7", "2022-02-01", "solar panels; wind turbines; clothing; footwear; bags; belts"),  # 2 of 6
+        filing(
+            "gamma", "8", "2022-03-01", "Sonnenkollektoren; Windkraftanlagen für die Erzeugung von Strom und Wärme"
+        ),
+    ]
+    scores = score_filings(Dataset.from_list(rows, features=FILINGS_FEATURES), {"green": KeywordModel("green")})
+    assert scores["green_prob"] == pytest.approx([0.2, 0.9, None])  # a third of the items must count
+    assert scores["green_items"][0] == [{"item": "solar panels", "prob": pytest.approx(0.9)}]
+    assert scores["unscored"][2].startswith("not English") and scores["green_items"][2] is None
+    assert scores["n_items"][2] is None
 
 
 def test_firm_trajectories(filings):
@@ -124,7 +149,7 @@ def test_each_distinct_text_is_scored_once(filings):
     twice = Dataset.from_list(filings.to_list() + filings.to_list(), features=FILINGS_FEATURES)
     models = {"green": KeywordModel("green"), "digital": KeywordModel("digital")}
     scores = score_filings(twice, models)
-    assert len(models["green"].seen) == len(set(models["green"].seen)) == 4
+    assert len(models["green"].seen) == len(set(models["green"].seen)) == 7
     assert scores["green_prob"] == pytest.approx([0.9, 0.2, 0.2, None, 0.9] * 2)
 
 

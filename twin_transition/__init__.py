@@ -6,7 +6,9 @@ Library entry points (importing this package loads no Hugging Face library until
 - `train_twin(label, config, output_dir)`: train and evaluate one classifier; `TwinConfig` is the shared config.
 - `run_learning_curve(output_dir, ...)`: SetFit vs. baselines at 8/16/32/64 examples per class.
 - `publish_twin(output_dir, repo_id, tag=...)`, `publish_twin_dataset(repo_id, tag=...)`: push to the Hub.
-- `load_twin_classifier(repo_id_or_dir)`: the pickle-free loading path (what the Space uses).
+- `load_twin_classifier(repo_id_or_dir)`: the pickle-free loading path (what the Space uses): `predict`,
+  `predict_proba` and `explain` on descriptions, by items and the calibrated share rule (`DecisionRule`).
+- `split_items(text)`: a goods/services description as its list of items.
 - `score_filings(filings, classifiers)`, `firm_trajectories(scores)`, `publish_twin_configs(...)`: apply them.
 """
 
@@ -30,13 +32,17 @@ _LAZY = {
     "load_labelled_data": "twin_transition.labelled_data",
     "compute_metrics": "twin_transition.evaluation",
     "score_filings": "twin_transition.scoring",
+    "split_items": "twin_transition.items",
+    "DecisionRule": "twin_transition.decision",
     "firm_trajectories": "twin_transition.scoring",
     "publish_twin_configs": "twin_transition.scoring",
 }
 
 if TYPE_CHECKING:
+    from twin_transition.decision import DecisionRule
     from twin_transition.evaluation import compute_metrics
     from twin_transition.head import TwinClassifier, load_twin_classifier
+    from twin_transition.items import split_items
     from twin_transition.labelled_data import load_labelled_data
     from twin_transition.learning_curve import run_learning_curve
     from twin_transition.publishing import publish_twin, publish_twin_dataset
@@ -47,6 +53,7 @@ __all__ = [  # noqa: F822 - the lazy names resolve through __getattr__
     "LABELS",
     "TwinConfig",
     "class_names",
+    "DecisionRule",
     "TwinClassifier",
     "TwinTrainResult",
     "compute_metrics",
@@ -58,6 +65,7 @@ __all__ = [  # noqa: F822 - the lazy names resolve through __getattr__
     "publish_twin_dataset",
     "run_learning_curve",
     "score_filings",
+    "split_items",
     "train_all",
     "train_twin",
 ]

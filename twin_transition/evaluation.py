@@ -26,13 +26,16 @@ def compute_metrics(predictions: Sequence[int], references: Sequence[int]) -> di
 
 
 def evaluate_twin(
-    repo_id_or_dir: str, *, data_dir: str | None = None, revision: str | None = None, threshold: float = 0.5
+    repo_id_or_dir: str, *, data_dir: str | None = None, revision: str | None = None, split: str = "test"
 ) -> dict[str, float]:
-    """Test-split metrics of a trained or published classifier, loaded the pickle-free way."""
+    """Metrics of a trained or published classifier (loaded the pickle-free way, its saved decision rule) on a
+    description split (`test`: the hard one, or `real_validation`); unknown (non-English) descriptions count as 0."""
+    from twin_transition.corpus import load_corpus
     from twin_transition.head import load_twin_classifier
-    from twin_transition.labelled_data import label_view, load_labelled_data
 
     classifier = load_twin_classifier(repo_id_or_dir, revision=revision)
-    test = label_view(load_labelled_data(data_dir)["test"], classifier.label)
-    predictions = (classifier.predict_proba(list(test["text"]))[:, 1] >= threshold).astype(int)
-    return compute_metrics(predictions.tolist(), list(test["label"]))
+    corpus = load_corpus(data_dir)
+    if split not in corpus.descriptions:
+        raise ValueError(f"No {split!r} split in the labelled data; available: {sorted(corpus.descriptions)}")
+    predictions = [int(p == classifier.label) for p in classifier.predict(corpus.texts(split))]
+    return compute_metrics(predictions, corpus.labels(split, classifier.label))

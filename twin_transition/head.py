@@ -3,7 +3,8 @@
 SetFit saves its head as `model_head.pkl` (joblib, i.e. pickle). Next to it we publish `twin_head.safetensors`:
 the head's coefficients and intercept (in the head's dtype), class names in the metadata. `load_twin_classifier`
 loads the body with `SentenceTransformer` and the head from that file, downloading no pickle at all, and reproduces
-`SetFitModel.predict_proba` (sigmoid of `embeddings @ coef.T + intercept`, as scikit-learn computes it).
+`SetFitModel.predict_proba` on items (sigmoid of `embeddings @ coef.T + intercept`, as scikit-learn computes it); the
+description-level rule comes from `twin_decision.json` (see `decision.py`).
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin_transition.inputs import non_english_reason, validate_texts
+from twin_transition.decision import DecisionRule
+from twin_transition.inputs import validate_texts
+from twin_transition.items import description_language, split_items
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -57,7 +60,13 @@ def save_head(model: SetFitModel, directory: str | Path, *, label: str) -> Path:
 
 @dataclass
 class TwinClassifier:
-    """A binary TwinTransition classifier that needs no pickle: `predict_proba(texts)` -> `(n, 2)` array."""
+    """A binary TwinTransition classifier that needs no pickle.
+
+    The head scores items (`item_proba`); a description is split into its items (`items.split_items`) and labelled
+    by the calibrated "substantially" rule of `decision` (`twin_decision.json`): `predict_proba(texts)` -> `(n, 2)`
+    (column 1: the description's score, >= 0.5 exactly when the rule says 1), `predict`, and `explain`. A
+    description that does not look like English is unknown: NaN probabilities, `None` label.
+    """
 
     body: SentenceTransformer
     coef: np.ndarray  # (1, dim)
@@ -65,37 +74,35 @@ class TwinClassifier:
     label: str
     class_names: list[str]
     normalize_embeddings: bool = False
+    decision: DecisionRule = field(default_factory=DecisionRule)
 
     def check_inputs(self, texts: str | Sequence[str]) -> list[str | None]:
-        """Per text, a warning (non-English, or truncated to the body's maximum length) or None. Empty text raises."""
+        """Per text, a warning (non-English: scored as unknown; an item cut to the body's maximum length) or None.
+        Empty text raises."""
         texts = validate_texts(texts)
         max_tokens = self.body.get_max_seq_length()
         tokenizer = self.body.tokenizer
         warnings: list[str | None] = []
         for text in texts:
-            reason = non_english_reason(text)
+            reason = description_language(text)
+            items = split_items(text)
             if reason:
-                warnings.append(f"does not look like English ({reason}); the classifier was trained on English")
-            elif len(tokenizer(text, add_special_tokens=True)["input_ids"]) > max_tokens:
-                warnings.append(f"longer than {max_tokens} tokens; only the beginning is scored")
+                warnings.append(f"does not look like English ({reason}); scored as unknown")
+            elif not items:
+                warnings.append("has no goods/services item to score; scored as unknown")
+            elif any(len(tokenizer(item, add_special_tokens=True)["input_ids"]) > max_tokens for item in items):
+                warnings.append(f"has an item longer than {max_tokens} tokens; only its beginning is scored")
             else:
                 warnings.append(None)
         return warnings
 
-    def predict_proba(self, texts: str | Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Class probabilities, shape `(n, 2)`: column 1 is the probability of the label (e.g. green)."""
-        texts = validate_texts(texts)
-        flagged = [i for i, text in enumerate(texts) if non_english_reason(text)]
-        if flagged:
-            logger.warning(
-                "%d of %d text(s) do not look like English (e.g. #%d); the %s classifier was trained on English.",
-                len(flagged),
-                len(texts),
-                flagged[0],
-                self.label,
-            )
+    def item_proba(self, items: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """The head's probability of the label for each item (or any text), shape `(n,)`, float32."""
+        items = list(items)
+        if not items:
+            return np.empty(0, dtype=np.float32)
         embeddings = self.body.encode(
-            texts,
+            items,
             batch_size=batch_size,
             normalize_embeddings=self.normalize_embeddings,
             convert_to_numpy=True,
@@ -103,13 +110,53 @@ class TwinClassifier:
         )
         from scipy.special import expit
 
-        positive = expit((embeddings @ self.coef.T + self.intercept).ravel())
-        return np.stack([1.0 - positive, positive], axis=1)
+        return expit((embeddings @ self.coef.T + self.intercept).ravel())
 
-    def predict(self, texts: str | Sequence[str], batch_size: int = 32) -> list[str]:
-        """Class names (`"green"` / `"not_green"`), by the larger probability."""
-        probs = self.predict_proba(texts, batch_size=batch_size)
-        return [self.class_names[int(i)] for i in probs.argmax(axis=1)]
+    def item_scores(self, texts: Sequence[str], batch_size: int = 64) -> list[np.ndarray | None]:
+        """Per description, its items' probabilities (in `split_items` order), or None when it is unknown. Every
+        distinct item of `texts` is encoded once."""
+        texts = validate_texts(texts)
+        unknown = [i for i, text in enumerate(texts) if description_language(text)]
+        if unknown:
+            logger.warning(
+                "%d of %d text(s) do not look like English (e.g. #%d): scored as unknown by the %s classifier.",
+                len(unknown),
+                len(texts),
+                unknown[0],
+                self.label,
+            )
+        skip = set(unknown)
+        per_text = [None if i in skip else split_items(text) for i, text in enumerate(texts)]
+        distinct = list(dict.fromkeys(item for items in per_text if items for item in items))
+        probs = dict(zip(distinct, self.item_proba(distinct, batch_size=batch_size), strict=True))
+        return [np.array([probs[item] for item in items]) if items else None for items in per_text]
+
+    def predict_proba(self, texts: str | Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Description scores, shape `(n, 2)`: column 1 is the score of the label (>= 0.5: the rule says 1); rows
+        of unknown (non-English) descriptions are NaN."""
+        scores = np.array(
+            [self.decision.score(p) if p is not None else np.nan for p in self.item_scores(texts, batch_size)],
+            dtype=np.float64,
+        ).reshape(-1)
+        return np.stack([1.0 - scores, scores], axis=1)
+
+    def predict(self, texts: str | Sequence[str], batch_size: int = 64) -> list[str | None]:
+        """Class names (`"green"` / `"not_green"`) by the decision rule; None for unknown (non-English) texts."""
+        return [
+            None if p is None else self.class_names[int(self.decision.decide(p))]
+            for p in self.item_scores(texts, batch_size)
+        ]
+
+    def explain(self, text: str) -> list[tuple[str, float, bool]]:
+        """Which items drove the decision: `[(item, p_item, counted)]` in the description's order (`counted`: the
+        item is >= the item threshold); empty when the description is unknown (not English)."""
+        [probs] = self.item_scores([text])
+        if probs is None:
+            return []
+        items = split_items(text)
+        return [
+            (item, float(p), bool(p >= self.decision.item_threshold)) for item, p in zip(items, probs, strict=True)
+        ]
 
 
 def read_head(path: str | Path) -> dict:
@@ -172,4 +219,4 @@ def load_twin_classifier(
     dim = body.get_embedding_dimension()
     if head["coef"].shape[1] != dim:
         raise ValueError(f"{folder}: head expects {head['coef'].shape[1]}-dim embeddings but the body gives {dim}")
-    return TwinClassifier(body=body, **head)
+    return TwinClassifier(body=body, **head, decision=DecisionRule.load(folder))

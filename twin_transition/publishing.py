@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from twin_transition.decision import DECISION_FILE, DecisionRule
 from twin_transition.head import HEAD_FILE, read_head
 from twin_transition.labelled_data import DATA_DIR, SPLITS, label_counts, load_labelled_data
 from twin_transition.labels import LABELS
@@ -26,7 +27,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Files a trained folder must hold: stock SetFit loading, the pickle-free head, and the results for the card.
-REQUIRED_FILES = ("config_setfit.json", "modules.json", "model.safetensors", "model_head.pkl", HEAD_FILE, RESULTS_FILE)
+REQUIRED_FILES = (
+    "config_setfit.json",
+    "modules.json",
+    "model.safetensors",
+    "model_head.pkl",
+    HEAD_FILE,
+    DECISION_FILE,
+    RESULTS_FILE,
+)
+LEARNING_CURVE_FILES = ("learning_curve.png", "learning_curve.md")
 
 
 def check_model_dir(output_dir: str | Path) -> dict:
@@ -39,6 +49,7 @@ def check_model_dir(output_dir: str | Path) -> dict:
             "Run `hub-release twin train --output-dir ...` first."
         )
     read_head(output_dir / HEAD_FILE)  # readable, right format
+    DecisionRule.load(output_dir)
     return json.loads((output_dir / RESULTS_FILE).read_text(encoding="utf-8"))
 
 
@@ -48,12 +59,15 @@ def publish_twin(
     *,
     tag: str | None = None,
     dataset_repo_id: str | None = None,
+    learning_curve_dir: str | Path | None = None,
     private: bool = False,
     api: HfApi | None = None,
 ) -> PublishResult:
     """Publish a folder written by `train_twin` to the model repo `repo_id`, with the enriched, validated card.
 
-    The card (README.md) is rewritten in `output_dir` first; the push is one commit, tagged with `tag` if given.
+    The card (README.md) is rewritten in `output_dir` first, with the learning curve (`learning_curve.png` and
+    `.md` of `learning_curve_dir`, copied into the folder) when given; the push is one commit, tagged with `tag` if
+    given.
     """
     from hub_client.hub_io import publish_folder, validate_card, validate_repo_id
     from model_cards.twin_card import build_twin_model_card
@@ -61,6 +75,9 @@ def publish_twin(
     validate_repo_id(repo_id)
     results = check_model_dir(output_dir)
     label = results["label"]
+    if learning_curve_dir is not None:
+        for name in LEARNING_CURVE_FILES:
+            shutil.copyfile(Path(learning_curve_dir) / name, Path(output_dir) / name)
     card = build_twin_model_card(
         output_dir, repo_id=repo_id, dataset_repo_id=dataset_repo_id, label_definition=LABELS[label]
     )

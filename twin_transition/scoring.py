@@ -17,7 +17,9 @@ import numpy as np
 from datasets import Dataset, DatasetDict, Features, Value
 from tqdm.auto import tqdm
 
+from twin_transition.decision import DecisionRule
 from twin_transition.inputs import filing_text
+from twin_transition.items import description_language, split_items
 from twin_transition.labels import LABELS
 
 logger = logging.getLogger(__name__)
@@ -25,15 +27,21 @@ logger = logging.getLogger(__name__)
 SCORES_CONFIG = "twin_scores"
 TRAJECTORIES_CONFIG = "twin_trajectories"
 REQUIRED_COLUMNS = ("firm_id", "application_number", "filing_date", "goods_services")
+ITEM_SCORE = [{"item": Value("string"), "prob": Value("float32")}]
+_LABELLED = "\x00lang:"  # prefix of the key of a text labelled as another language (see `score_filings`)
 
-# Config `twin_scores`: one row per row of `filings`; probabilities are null when a filing has no English text (none,
-# or text in another language).
+# Config `twin_scores`: one row per row of `filings`. `<label>_prob` is the description's score (>= 0.5: the
+# calibrated rule says green/digital); `<label>_items` the items that counted for it (item probability >= the
+# threshold), highest first. Null when a filing has no text or no English text (`unscored` says which).
 SCORE_FEATURES = Features(
     {
         "firm_id": Value("string"),
         "application_number": Value("string"),
         "filing_date": Value("date32"),
         **{f"{label}_prob": Value("float32") for label in LABELS},
+        **{f"{label}_items": ITEM_SCORE for label in LABELS},
+        "n_items": Value("int32"),
+        "unscored": Value("string"),  # null, "no goods/services text" or "not English: <reason>"
     }
 )
 # Config `twin_trajectories`: one row per firm and filing year.
@@ -42,8 +50,8 @@ TRAJECTORY_FEATURES = Features(
         "firm_id": Value("string"),
         "year": Value("int16"),
         "n_filings": Value("int32"),  # filings that year (with or without text)
-        "n_scored": Value("int32"),  # of which had goods/services text to score
-        **{f"n_{label}": Value("int32") for label in LABELS},  # scored filings with probability >= threshold
+        "n_scored": Value("int32"),  # of which had English goods/services text to score
+        **{f"n_{label}": Value("int32") for label in LABELS},  # scored filings with score >= threshold
         **{f"{label}_share": Value("float32") for label in LABELS},  # n_<label> / n_scored (null when none scored)
         **{f"mean_{label}_prob": Value("float32") for label in LABELS},
         "n_twin": Value("int32"),  # green and digital at once
@@ -52,24 +60,31 @@ TRAJECTORY_FEATURES = Features(
 )
 
 
-class ProbabilityModel(Protocol):
-    def predict_proba(self, texts: list[str], batch_size: int = 32) -> np.ndarray: ...
+class ItemModel(Protocol):
+    """What scoring needs of a classifier (`head.TwinClassifier`): item probabilities and the decision rule."""
+
+    decision: DecisionRule
+
+    def item_proba(self, items: list[str], batch_size: int = 64) -> np.ndarray: ...
 
 
 def score_filings(
     filings: Dataset,
-    classifiers: Mapping[str, ProbabilityModel],
+    classifiers: Mapping[str, ItemModel],
     *,
     batch_size: int = 256,
     num_proc: int | None = None,
 ) -> Dataset:
-    """Green/digital probabilities for every filing (`twin_scores` rows, in the order of `filings`).
+    """Green/digital scores and the items behind them for every filing (`twin_scores` rows, in `filings` order).
+
+    Every distinct item of the whole dataset is encoded once per classifier (items repeat across filings far more
+    than whole descriptions do), in batches of `batch_size`.
 
     Args:
         filings: rows of the `filings` config (needs `firm_id`, `application_number`, `filing_date`,
             `goods_services`).
-        classifiers: `{"green": clf, "digital": clf}`, each with `predict_proba(texts)` (e.g. `load_twin_classifier`).
-        batch_size: texts per `predict_proba` call.
+        classifiers: `{"green": clf, "digital": clf}` (e.g. `load_twin_classifier`).
+        batch_size: items per `item_proba` call.
         num_proc: worker processes (`datasets.map(num_proc=...)`, each with its share of the CPU threads); None or
             1: in this process, with torch's threads on every core (faster on 2 cores, see `bench/twin_scoring.py`).
     """
@@ -80,38 +95,56 @@ def score_filings(
     if unknown or not classifiers:
         raise ValueError(f"classifiers must be keyed by {sorted(LABELS)}, got {sorted(classifiers)}")
     texts = [filing_text(text) for text in filings["goods_services"]]
-    if "goods_services_lang" in filings.column_names:  # the classifiers read English: skip text labelled otherwise
-        langs = filings["goods_services_lang"]
-        other = [i for i, codes in enumerate(langs) if texts[i] and any(c not in (None, "en") for c in codes or [])]
-        for i in other:
-            texts[i] = ""
-        if other:
-            logger.warning(
-                "%d of %d filings have goods/services text in another language: not scored", len(other), len(texts)
-            )
-    scored_idx = [i for i, text in enumerate(texts) if text]
-    if len(scored_idx) < len(texts):
-        logger.warning(
-            "%d of %d filings have no English goods/services text: null probabilities",
-            len(texts) - len(scored_idx),
-            len(texts),
+    unscored: dict[str, str | None] = {}
+    items_of: dict[str, list[str]] = {}
+    if "goods_services_lang" in filings.column_names:  # text the registry labels as another language: not scored
+        for i, codes in enumerate(filings["goods_services_lang"]):
+            other = sorted({c for c in codes or [] if c not in (None, "en")})
+            if texts[i] and other:
+                texts[i] = _LABELLED + ",".join(other)  # a key no real text has; its row gets null scores
+                unscored[texts[i]], items_of[texts[i]] = f"not English: labelled {texts[i][len(_LABELLED) :]}", []
+    distinct = list(dict.fromkeys(texts))
+    for text in distinct:
+        if text.startswith(_LABELLED):
+            continue
+        reason = description_language(text) if text else None
+        items = split_items(text) if text and not reason else []
+        unscored[text] = (
+            "no goods/services text" if not text or (not reason and not items) else reason and f"not English: {reason}"
         )
-    # Each distinct text is encoded once (filings with several owners, repeated specifications).
-    unique = list(dict.fromkeys(texts[i] for i in scored_idx))
-    position = {text: k for k, text in enumerate(unique)}
-    unique_probs = score_texts(unique, classifiers, batch_size=batch_size, num_proc=num_proc)
-    columns = {}
-    for label in LABELS:
-        probs = np.full(len(texts), np.nan, dtype=np.float32)
-        if label in classifiers:
-            probs[scored_idx] = unique_probs[label][[position[texts[i]] for i in scored_idx]]
-        columns[f"{label}_prob"] = [None if np.isnan(p) else float(p) for p in probs]
+        items_of[text] = items
+    n_unscored = sum(1 for text in texts if unscored[text])
+    if n_unscored:
+        logger.warning("%d of %d filings have no (English) goods/services text: null scores", n_unscored, len(texts))
+    all_items = list(dict.fromkeys(item for text in distinct for item in items_of[text]))
+    item_probs = score_texts(all_items, classifiers, batch_size=batch_size, num_proc=num_proc)
+    position = {item: k for k, item in enumerate(all_items)}
+    per_text: dict[str, dict] = {}
+    for text in distinct:
+        row: dict = {"n_items": len(items_of[text]) if not unscored[text] else None, "unscored": unscored[text]}
+        for label in LABELS:
+            row[f"{label}_prob"], row[f"{label}_items"] = None, None
+            if label in classifiers and not unscored[text]:
+                probs = item_probs[label][[position[item] for item in items_of[text]]]
+                rule = classifiers[label].decision
+                row[f"{label}_prob"] = float(rule.score(probs))
+                counted = sorted(
+                    (
+                        (item, float(p))
+                        for item, p in zip(items_of[text], probs, strict=True)
+                        if p >= rule.item_threshold
+                    ),
+                    key=lambda pair: -pair[1],
+                )
+                row[f"{label}_items"] = [{"item": item, "prob": p} for item, p in counted]
+        per_text[text] = row
+    columns = {name: [per_text[text][name] for text in texts] for name in per_text[distinct[0]]} if distinct else {}
     return Dataset.from_dict(
         {
             "firm_id": list(filings["firm_id"]),
             "application_number": list(filings["application_number"]),
             "filing_date": list(filings["filing_date"]),
-            **columns,
+            **{name: columns.get(name, []) for name in list(SCORE_FEATURES)[3:]},
         },
         features=SCORE_FEATURES,
     )
@@ -119,12 +152,12 @@ def score_filings(
 
 def score_texts(
     texts: Sequence[str],
-    classifiers: Mapping[str, ProbabilityModel],
+    classifiers: Mapping[str, ItemModel],
     *,
     batch_size: int = 256,
     num_proc: int | None = None,
 ) -> dict[str, np.ndarray]:
-    """Each classifier's probability of its label for every text, `{label: float32 array}`, in `texts` order.
+    """Each classifier's item probability for every text (item), `{label: float32 array}`, in `texts` order.
 
     With more than one process the texts are split into contiguous shards by `datasets.map(num_proc=...)` (its
     progress bar counts texts); the classifiers must then be on the CPU (a forked process cannot use a GPU its parent
@@ -141,7 +174,7 @@ def score_texts(
         return {
             label: np.concatenate(
                 [
-                    clf.predict_proba(list(texts[start : start + batch_size]))[:, 1].astype(np.float32)
+                    np.asarray(clf.item_proba(list(texts[start : start + batch_size])), dtype=np.float32)
                     for start in tqdm(range(0, len(texts), batch_size), desc=f"scoring {label}", unit="batch")
                 ]
                 or [np.empty(0, dtype=np.float32)]
@@ -167,21 +200,22 @@ def score_texts(
     return {label: np.asarray(scored[f"{label}_prob"], dtype=np.float32) for label in classifiers}
 
 
-def _score_batch(texts: list[str], classifiers: Mapping[str, ProbabilityModel], threads: int, parent: int) -> dict:
+def _score_batch(texts: list[str], classifiers: Mapping[str, ItemModel], threads: int, parent: int) -> dict:
     if os.getpid() != parent:  # a worker: its share of the cores
         import torch
 
         torch.set_num_threads(threads)
-    return {f"{label}_prob": clf.predict_proba(texts)[:, 1].astype(np.float32) for label, clf in classifiers.items()}
+    return {f"{label}_prob": np.asarray(clf.item_proba(texts), dtype=np.float32) for label, clf in classifiers.items()}
 
 
-def _device_type(classifier: ProbabilityModel) -> str:
+def _device_type(classifier: ItemModel) -> str:
     body = getattr(classifier, "body", None)
     return getattr(getattr(body, "device", None), "type", "cpu")
 
 
 def firm_trajectories(scores: Dataset, *, threshold: float = 0.5) -> Dataset:
-    """Per firm and filing year: filings, how many are green/digital/both (probability >= `threshold`), shares."""
+    """Per firm and filing year: filings, how many are green/digital/both (score >= `threshold`; 0.5 is the
+    calibrated rule), shares."""
     if not 0 < threshold < 1:
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
     frame = scores.to_pandas()
@@ -212,7 +246,7 @@ def firm_trajectories(scores: Dataset, *, threshold: float = 0.5) -> Dataset:
 
 def publish_twin_configs(
     filings: DatasetDict,
-    classifiers: Mapping[str, ProbabilityModel],
+    classifiers: Mapping[str, ItemModel],
     repo_id: str,
     *,
     threshold: float = 0.5,

@@ -50,7 +50,8 @@ def train(
     config: Path | None = CONFIG,
     overrides: list[str] = SET,
 ) -> None:
-    """Train and evaluate the classifier(s) with setfit.Trainer; print test F1 and the training time."""
+    """Train the item-level classifier(s), calibrate the share rule, evaluate against the other methods; print the
+    hard-test F1 and the training time."""
     configure_client_env()
     from twin_transition.labels import LABELS
     from twin_transition.training import train_twin
@@ -71,12 +72,13 @@ def train(
 def evaluate(
     model: str = typer.Argument(..., help="Trained folder or Hub repo id."),
     revision: str | None = typer.Option(None, help="Hub revision (branch, tag, commit)."),
+    split: str = typer.Option("test", help="test (the hard split) or real_validation (real registry descriptions)."),
 ) -> None:
-    """Evaluate a classifier on the held-out test split (loaded without pickle); print the metrics as JSON."""
+    """Evaluate a classifier with its saved decision rule (loaded without pickle); print the metrics as JSON."""
     configure_client_env()
     from twin_transition.evaluation import evaluate_twin
 
-    typer.echo(json.dumps(evaluate_twin(model, revision=revision), indent=2))
+    typer.echo(json.dumps(evaluate_twin(model, revision=revision, split=split), indent=2))
 
 
 @app.command("learning-curve")
@@ -138,7 +140,7 @@ def score(
     dataset: str = typer.Argument(..., help="Trademark dataset repo (config `filings`); the configs are added to it."),
     green: str = typer.Option(..., help="Green classifier: folder or Hub repo id."),
     digital: str = typer.Option(..., help="Digital classifier: folder or Hub repo id."),
-    threshold: float = typer.Option(0.5, help="Probability from which a filing counts as green/digital."),
+    threshold: float = typer.Option(0.5, help="Score from which a filing counts (0.5: the models' calibrated rule)."),
     num_proc: int = typer.Option(None, help="Worker processes on a CPU [default: 1, this process, all cores]."),
 ) -> None:
     """Score every filing and push the `twin_scores` and `twin_trajectories` configs to DATASET."""

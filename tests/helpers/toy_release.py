@@ -42,6 +42,7 @@ def build_toy_twin(output_dir: str | Path, label: str) -> Path:
     from setfit import SetFitModel
     from sklearn.linear_model import LogisticRegression
 
+    from twin_transition.decision import DecisionRule
     from twin_transition.head import save_head
     from twin_transition.labels import class_names
     from twin_transition.training import body_path
@@ -53,6 +54,7 @@ def build_toy_twin(output_dir: str | Path, label: str) -> Path:
     output_dir = Path(output_dir)
     model.save_pretrained(str(output_dir))
     save_head(model, output_dir, label=label)
+    DecisionRule().save(output_dir)  # the default share rule (a third of the items), as a trained folder has one
     return output_dir
 
 
