@@ -12,6 +12,10 @@ score the goods/services texts of synthetic filings (real Nice wording, the defa
 
 Prints seconds, milliseconds per filing and the ratio (target <= 1.0: no slower than before), with the load
 average: on a shared machine, compare only runs at similar load.
+
+`--processes N` (N > 1) also times `score_filings(num_proc=N)` (N workers, one thread each) against one process with
+one thread (the per-core baseline: their ratio is the scaling of the process split itself) and one process with
+`--threads` threads, and checks the scores are equal.
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ def main() -> None:
     parser.add_argument("--filings", type=int, default=3000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--processes", type=int, default=1, help="also time N worker processes (N > 1)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     models, table = classifiers(), filings(args.filings)
@@ -93,7 +98,32 @@ def main() -> None:
     print(f"before (whole descriptions): {old:7.1f} s  {1000 * old / n:6.2f} ms/filing")
     print(f"now (items + explanations):  {new:7.1f} s  {1000 * new / n:6.2f} ms/filing")
     print(f"ratio now/before: {new / old:.2f} (<= 1.0: no slower per description); {len(scores)} rows")
+    if args.processes > 1:
+        processes(table, models, args)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+def processes(table, models: dict[str, TwinClassifier], args) -> None:
+    """1 process x 1 thread, N processes x 1 thread, 1 process x `--threads` threads, on the same filings."""
+
+    def timed(label: str, threads: int, num_proc: int):
+        torch.set_num_threads(threads)
+        start = time.perf_counter()
+        scores = score_filings(table, models, batch_size=args.batch_size, num_proc=num_proc)
+        seconds = time.perf_counter() - start
+        print(f"{label:<28} {seconds:7.1f} s", flush=True)
+        return seconds, scores
+
+    one, ref = timed("1 process x 1 thread", 1, 1)
+    many, got = timed(f"{args.processes} processes x 1 thread", 1, args.processes)
+    full, _ = timed(f"1 process x {args.threads} threads", args.threads, 1)
+    same = all(
+        np.allclose(np.array(ref[c], dtype=float), np.array(got[c], dtype=float), atol=1e-5, equal_nan=True)
+        for c in ("green_prob", "digital_prob")
+    )
+    print(f"speedup {args.processes} processes vs 1 process x 1 thread: {one / many:.2f}x")
+    print(f"speedup {args.processes} processes vs 1 process x {args.threads} threads: {full / many:.2f}x")
+    print(f"scores equal: {same}")
 
 
 if __name__ == "__main__":

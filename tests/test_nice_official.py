@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from nice_classification import NUM_NICE_CLASSES
-from nice_classification.official import _load, class_texts, extract, indications, indications_by_class
+from nice_classification.extract_official import extract
+from nice_classification.official import _load, class_texts, indications, indications_by_class
 from tests.helpers.paths import SHARED_DATA
 
 NICE_MASTER = SHARED_DATA / "nice"

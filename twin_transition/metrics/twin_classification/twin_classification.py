@@ -7,9 +7,11 @@ Load it by path (no Hub access needed)::
     metric.compute(predictions=[1, 0, 1], references=[1, 1, 1])
 """
 
+import math
+
 import datasets
 import evaluate
-from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef, precision_score, recall_score
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_score, recall_score
 
 _DESCRIPTION = """
 Accuracy, F1, precision and recall of the positive class (label 1), and the Matthews correlation coefficient, for
@@ -66,5 +68,13 @@ class TwinClassification(evaluate.Metric):
             "f1": float(f1_score(**kwargs, zero_division=0.0)),
             "precision": float(precision_score(**kwargs, zero_division=0.0)),
             "recall": float(recall_score(**kwargs, zero_division=0.0)),
-            "mcc": float(matthews_corrcoef(**kwargs)),
+            "mcc": _mcc(references, predictions),
         }
+
+
+def _mcc(references, predictions) -> float:
+    """Matthews correlation from the 2x2 confusion matrix (0.0 when a row or column is empty, as sklearn does, but
+    without its warning on a split that has one class only)."""
+    tn, fp, fn, tp = (int(v) for v in confusion_matrix(references, predictions, labels=[0, 1]).ravel())
+    denominator = math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    return (tp * tn - fp * fn) / denominator if denominator else 0.0
