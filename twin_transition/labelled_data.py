@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
@@ -86,9 +87,9 @@ def _check_optional(row: dict, where: str) -> dict:
     return out
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    """Read and check one split file; errors name the file and line."""
-    rows = []
+def _json_lines(path: Path, required) -> Iterator[tuple[str, dict]]:
+    """`(where, row)` for each non-blank line of `path` (`where` = "file:line"), each row an object with the
+    `required` fields; errors name the file and line."""
     with path.open(encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
@@ -98,17 +99,24 @@ def _read_jsonl(path: Path) -> list[dict]:
                 row = json.loads(line)
             except json.JSONDecodeError as err:
                 raise ValueError(f"{where}: not valid JSON ({err.msg})") from err
-            missing = set(REQUIRED_FIELDS) - set(row)
+            missing = set(required) - set(row)
             if missing:
                 raise ValueError(f"{where}: missing field(s) {sorted(missing)}")
-            if not isinstance(row["text"], str) or not row["text"].strip():
-                raise ValueError(f"{where}: 'text' must be a non-empty string")
             for label in LABELS:
                 if row[label] not in (0, 1):
                     raise ValueError(f"{where}: {label!r} must be 0 or 1, got {row[label]!r}")
-            if row["category"] not in CATEGORIES:
-                raise ValueError(f"{where}: unknown category {row['category']!r} (expected one of {CATEGORIES})")
-            rows.append(_check_optional(row, where))
+            yield where, row
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    """Read and check one split file; errors name the file and line."""
+    rows = []
+    for where, row in _json_lines(path, REQUIRED_FIELDS):
+        if not isinstance(row["text"], str) or not row["text"].strip():
+            raise ValueError(f"{where}: 'text' must be a non-empty string")
+        if row["category"] not in CATEGORIES:
+            raise ValueError(f"{where}: unknown category {row['category']!r} (expected one of {CATEGORIES})")
+        rows.append(_check_optional(row, where))
     return rows
 
 
@@ -138,29 +146,15 @@ def load_item_labels(data_dir: str | Path | None = None) -> Dataset:
     if not path.is_file():
         raise FileNotFoundError(f"Item labels not found: expected {path}")
     rows, seen = [], set()
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"{where}: not valid JSON ({err.msg})") from err
-            missing = set(ITEM_FEATURES) - set(row)
-            if missing:
-                raise ValueError(f"{where}: missing field(s) {sorted(missing)}")
-            for label in LABELS:
-                if row[label] not in (0, 1):
-                    raise ValueError(f"{where}: {label!r} must be 0 or 1, got {row[label]!r}")
-                if row[label] and not row["reason"]:
-                    raise ValueError(f"{where}: a positive item needs a 'reason'")
-            if row["pool"] not in ITEM_POOLS:
-                raise ValueError(f"{where}: unknown pool {row['pool']!r} (expected one of {ITEM_POOLS})")
-            if row["id"] in seen:
-                raise ValueError(f"{where}: duplicate id {row['id']!r}")
-            seen.add(row["id"])
-            rows.append({key: row[key] for key in ITEM_FEATURES})
+    for where, row in _json_lines(path, ITEM_FEATURES):
+        if any(row[label] for label in LABELS) and not row["reason"]:
+            raise ValueError(f"{where}: a positive item needs a 'reason'")
+        if row["pool"] not in ITEM_POOLS:
+            raise ValueError(f"{where}: unknown pool {row['pool']!r} (expected one of {ITEM_POOLS})")
+        if row["id"] in seen:
+            raise ValueError(f"{where}: duplicate id {row['id']!r}")
+        seen.add(row["id"])
+        rows.append({key: row[key] for key in ITEM_FEATURES})
     return Dataset.from_list(rows, features=ITEM_FEATURES)
 
 
