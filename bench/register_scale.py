@@ -51,11 +51,11 @@ def _input_bytes(source: str, folder: Path) -> int:
 def _floor_task(task) -> int:
     from lxml import etree
 
-    from dataset_builder.parallel import _members  # the builder's member listing (cached per archive)
+    from dataset_builder.parallel import zip_slice  # the builder's member listing (cached per archive)
 
     n = 0
-    for _, path, first, last in task.entries:
-        for archive, info in _members(path, first, last):
+    for _, path, k, slices in task.entries:
+        for archive, info in zip_slice(path, k, slices):
             with archive.open(info) as stream:
                 for _, elem in etree.iterparse(
                     stream, events=("end",), tag=EUIPO_TAG, resolve_entities=False, no_network=True,

@@ -78,6 +78,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--processes", type=int, default=1, help="also time N worker processes (N > 1)")
+    parser.add_argument("--processes-only", action="store_true", help="with --processes: skip the before/now timing")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     models, table = classifiers(), filings(args.filings)
@@ -88,6 +89,9 @@ def main() -> None:
         f"{args.threads} threads, load average {os.getloadavg()[0]:.1f}"
     )
     before(texts[:64], models, args.batch_size)  # warm-up
+    if args.processes > 1 and args.processes_only:
+        processes(table, models, args)
+        return
     start = time.perf_counter()
     before(texts, models, args.batch_size)
     old = time.perf_counter() - start

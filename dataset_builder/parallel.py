@@ -15,7 +15,6 @@ Workers are spawned (not forked: the parent's DuckDB runs threads) and import on
 
 from __future__ import annotations
 
-import bisect
 import logging
 import multiprocessing
 import os
@@ -51,15 +50,15 @@ _BATCH = 20_000  # records per Parquet batch in a worker
 class Task:
     """One unit of work: entries of one input path, read in order into one Parquet part.
 
-    An entry is ("path", path): an input path read whole by the source's public reader; ("members", archive,
-    first, last): the zip members named `first` to `last` (in name order, as `readers.iter_input_files` lists
-    them); or ("reject", record): a reject found while listing the inputs (an unsafe zip member).
+    An entry is ("path", path): a file (or missing path) read whole by the source's public reader; or ("slice",
+    archive, k, n): the k-th of n equal runs of the zip archive's members in name order (as
+    `readers.iter_input_files` lists them). The parent plans from file sizes alone; the workers list the members.
     """
 
     index: int
     input_index: int
     entries: list[list] = field(default_factory=list)
-    size: int = 0  # input bytes (inflated, for zip members)
+    size: int = 0  # bytes on disk (compressed, for zip slices)
 
 
 @dataclass
@@ -81,70 +80,78 @@ def default_workers() -> int:
 
 
 def plan_tasks(source: str, paths: list[Path], workers: int) -> list[Task]:
-    """Cut the inputs into tasks, in input order (a missing input or a zip that cannot be opened is a reject entry,
-    as `readers.iter_input_files` yields it).
+    """Cut the inputs into tasks of about the same bytes on disk, in input order.
 
-    Streams the listing: a run of zip members is kept as its first and last name, not as one entry per member.
+    Only file sizes are read: a zip archive becomes `n` slices of its members (n from its size), which the workers
+    list, so planning costs nothing per member (the register's 2.5 M-member archives would take seconds to list).
     """
-    sizes = [sum(f.stat().st_size for f in _files(p)) for p in paths]
+    files = [_files(p, source) for p in paths]
     if source == "jsonl":
-        return [Task(i, i, [["path", str(p)]], sizes[i]) for i, p in enumerate(paths)]
-    target = min(MAX_TASK_BYTES, max(MIN_TASK_BYTES, sum(sizes) // max(1, workers * TASKS_PER_WORKER)))
+        return [Task(i, i, [["path", str(p)]], sum(size for _, size in files[i])) for i, p in enumerate(paths)]
+    total = sum(size for listing in files for _, size in listing)
+    target = min(MAX_TASK_BYTES, max(MIN_TASK_BYTES, total // max(1, workers * TASKS_PER_WORKER)))
     tasks: list[Task] = []
-    for i, path in enumerate(paths):
-        for item in readers.iter_input_files(path, (".xml",)):
+    for i, listing in enumerate(files):
+        for file, size in listing:
+            if file.suffix.lower() == ".zip":
+                n = max(1, -(-size // target))
+                for k in range(n):
+                    size_k = size * (k + 1) // n - size * k // n
+                    tasks.append(Task(len(tasks), i, [["slice", str(file), k, n]], size_k))
+                continue
             if not tasks or tasks[-1].input_index != i or tasks[-1].size >= target:
                 tasks.append(Task(len(tasks), i))
-            task = tasks[-1]
-            last = task.entries[-1] if task.entries else None
-            if isinstance(item, dict):
-                task.entries.append(["reject", item])
-            elif item.member is None:
-                task.entries.append(["path", item.path])
-            elif last and last[0] == "members" and last[1] == item.path:
-                last[3] = item.member  # extend the run
-            else:
-                task.entries.append(["members", item.path, item.member, item.member])
-            task.size += 0 if isinstance(item, dict) else item.size
+            tasks[-1].entries.append(["path", str(file)])
+            tasks[-1].size += size
     return tasks
 
 
-def _files(path: Path) -> list[Path]:
-    if not path.exists():
-        return []  # a file-level reject, from `readers.iter_input_files`
-    return [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+def _files(path: Path, source: str) -> list[tuple[Path, int]]:
+    """The files `readers.iter_input_files` reads under `path`, in its order, with their sizes (a missing `path`
+    as itself, size 0: its reader rejects it)."""
+    if source == "jsonl" or not path.is_dir():
+        return [(path, path.stat().st_size if path.is_file() else 0)]
+    found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".xml", ".zip"))
+    return [(p, p.stat().st_size) for p in found]
 
 
 # --- The worker -----------------------------------------------------------------------------------------------
 
-_archive: tuple[str, zipfile.ZipFile, list[zipfile.ZipInfo], list[str]] | None = None  # the worker's open archive
+_archive: tuple[str, zipfile.ZipFile | dict, list[zipfile.ZipInfo]] | None = None  # the worker's open archive
 
 
-def _members(path: str, first: str, last: str) -> Iterator[zipfile.ZipInfo | zipfile.ZipFile]:
-    """The members of the archive at `path` named `first` to `last`, in name order (consecutive tasks share it)."""
+def zip_slice(path: str, k: int, n: int) -> Iterator[tuple[zipfile.ZipFile, zipfile.ZipInfo] | dict]:
+    """The k-th of `n` equal runs of the members of the zip archive at `path`, in name order, as (archive, member);
+    an archive that cannot be opened is its file-level reject, from slice 0 only. Consecutive tasks share the
+    open archive."""
     global _archive
     if _archive is None or _archive[0] != path:
-        if _archive is not None:
+        if _archive is not None and isinstance(_archive[1], zipfile.ZipFile):
             _archive[1].close()
-        archive = zipfile.ZipFile(path)
-        infos = sorted(archive.infolist(), key=lambda i: i.filename)
-        _archive = (path, archive, infos, [i.filename for i in infos])
-    _, archive, infos, names = _archive
-    for info in infos[bisect.bisect_left(names, first) : bisect.bisect_right(names, last)]:
+        opened = readers.open_zip(Path(path))
+        infos = sorted(opened.infolist(), key=lambda i: i.filename) if isinstance(opened, zipfile.ZipFile) else []
+        _archive = (path, opened, infos)
+    _, archive, infos = _archive
+    if isinstance(archive, dict):
+        if k == 0:
+            yield archive
+        return
+    for info in infos[len(infos) * k // n : len(infos) * (k + 1) // n]:
         yield archive, info
 
 
 def _task_records(task: Task, source: str, mapping: ColumnMapping | None) -> Iterator[dict]:
     for kind, *args in task.entries:
-        if kind == "reject":
-            yield args[0]
-        elif kind == "path" and source == "jsonl":
+        if kind == "path" and source == "jsonl":
             yield from read_jsonl(Path(args[0]), mapping)
         elif kind == "path":
             yield from (readers.read_euipo if source == "euipo" else readers.read_uspto_xml)(Path(args[0]))
         else:
-            for archive, info in _members(*args):
-                if (item := readers.zip_member(archive, Path(args[0]), info, (".xml",))) is not None:
+            path = Path(args[0])
+            for member in zip_slice(*args):
+                if isinstance(member, dict):
+                    yield member
+                elif (item := readers.zip_member(member[0], path, member[1], (".xml",))) is not None:
                     yield from readers.read_xml_item(source, item)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 import zipfile
 import zlib
@@ -171,6 +172,8 @@ class _Bounded(io.RawIOBase):
 
 
 def _unsafe_member(name: str) -> str | None:
+    if "\\" not in name and ".." not in name and not name.startswith("/") and name[1:2] != ":":
+        return None  # the common case, without a path object per member
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or re.match(r"^[A-Za-z]:", name) or ".." in path.parts:
         return f"zip member name {name!r} is absolute or leaves the archive"
@@ -193,17 +196,24 @@ def iter_input_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[InputFil
     if path.suffix.lower() != ".zip":
         yield InputFile(str(path), lambda: open(path, "rb"), str(path), None, path.stat().st_size)
         return
-    try:
-        archive = zipfile.ZipFile(path)
-    except READ_ERRORS as err:
-        yield file_reject(
-            str(path), "unreadable_file", f"not a readable zip archive ({err}); copy it again or unzip it first"
-        )
+    archive = open_zip(path)
+    if isinstance(archive, dict):
+        yield archive
         return
     with archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             if (item := zip_member(archive, path, info, suffixes)) is not None:
                 yield item
+
+
+def open_zip(path: Path) -> zipfile.ZipFile | dict:
+    """The zip archive at `path`, or its file-level reject when it cannot be read as one."""
+    try:
+        return zipfile.ZipFile(path)
+    except READ_ERRORS as err:
+        return file_reject(
+            str(path), "unreadable_file", f"not a readable zip archive ({err}); copy it again or unzip it first"
+        )
 
 
 def zip_member(
@@ -216,7 +226,7 @@ def zip_member(
         return None
     if problem := _unsafe_member(info.filename):
         return file_reject(name, "unsafe_archive_member", f"{problem}; refused: rename it inside the archive")
-    if PurePosixPath(info.filename).suffix.lower() not in suffixes:
+    if os.path.splitext(info.filename)[1].lower() not in suffixes:
         return None
     limit = min(MAX_MEMBER_BYTES, max(1 << 20, MAX_INFLATE_RATIO * max(info.compress_size, 1)))
     if info.file_size > limit:

@@ -19,13 +19,14 @@ Each step is a function that creates its tables from the ones before it; `PIPELI
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
 
-from dataset_builder.db import lit
+from dataset_builder.db import lit, run_steps
 from dataset_builder.normalize import MIN_DATE
 
 logger = logging.getLogger(__name__)
@@ -224,7 +225,11 @@ PIPELINE: tuple[Step, ...] = (
 
 
 def run_pipeline(con: duckdb.DuckDBPyConnection, params: Params, steps: tuple[Step, ...] = PIPELINE) -> None:
-    """Run `steps` in order on `raw_records`."""
-    for step in steps:
-        logger.info("Step %s", step.__name__)
-        step(con, params)
+    """Run `steps` in order on `raw_records`, with a progress bar (rate and ETA, moving within each statement)."""
+    records = con.execute("SELECT count(*) FROM raw_records").fetchall()[0][0]
+    run_steps(
+        con,
+        [(step.__name__, functools.partial(step, con, params), 1.0) for step in steps],
+        desc="Normalising records",
+        rate=(records, "rec"),
+    )

@@ -18,14 +18,13 @@ No row is lost silently:
 
 from __future__ import annotations
 
+import functools
 import logging
-import time
 from pathlib import Path
 
 import duckdb
-from tqdm.auto import tqdm
 
-from dataset_builder.db import limit_clause, limit_left, lit
+from dataset_builder.db import limit_clause, limit_left, lit, run_steps
 from dataset_builder.input_checks import FileRejects, uspto_tables
 from dataset_builder.readers import RAW_SCHEMA
 
@@ -70,26 +69,18 @@ def uspto_csv_raw(con: duckdb.DuckDBPyConnection, inputs: list[Path], limit: int
 def _uspto_join(con: duckdb.DuckDBPyConnection, tables: dict[str, str], limit: int | None) -> None:
     """`raw_t` from the views of the USPTO tables (`tables`: their files): case files, then rejected rows."""
     sizes = {name: Path(path).stat().st_size for name, path in tables.items()}
-    bar = tqdm(
-        total=sum(sizes.values()), desc="Reading USPTO tables", unit="B", unit_scale=True, mininterval=2,
-        disable=None,
+    sql = _aggregates(limit) | {"join": _JOIN.format(case_file=lit(tables["case_file"]))}
+    weights = sizes | {"join": sizes["statement"]}  # the join moves the statements' texts again
+    run_steps(
+        con,
+        [
+            *((f"{name}" + (".csv" if name in tables else ""), functools.partial(con.execute, q), weights[name])
+              for name, q in sql.items()),
+            ("orphan rows", functools.partial(_orphan_rejects, con, tables, limit), sizes["case_file"] / 4),
+        ],
+        desc="Reading USPTO tables",
+        rate=(sum(sizes.values()) / 1e6, "MB"),
     )  # fmt: skip
-    started = time.monotonic()
-    with bar:
-        _aggregate(con, limit, bar, sizes)
-        con.execute(f"""CREATE TABLE raw_t AS
-            SELECT {lit(tables["case_file"])} AS source_file,
-                   'row ' || (c.rn + 1) || ' (' || c.serial_no || ')' AS locator,
-                   c.serial_no AS application_number, c.filing_dt AS filing_date,
-                   coalesce(cls.codes, []) AS class_codes, coalesce(gs.gs, []) AS goods_services,
-                   coalesce(own.owners, []) AS owners, NULL::VARCHAR AS error, NULL::VARCHAR AS detail
-            FROM (SELECT rowid AS rn, serial_no, filing_dt FROM uspto_case) c
-            LEFT JOIN uspto_cls cls USING (serial_no) LEFT JOIN uspto_own own USING (serial_no)
-            LEFT JOIN uspto_gs gs USING (serial_no)
-            ORDER BY c.rn""")
-        n = con.execute("SELECT count(*) FROM raw_t").fetchall()[0][0]
-        bar.set_postfix_str(f"{n:,} case files, {n / max(time.monotonic() - started, 1e-9):,.0f} rec/s")
-        _orphan_rejects(con, tables, limit)
     for table in ("uspto_case", *_SIDE.values()):
         con.execute(f"DROP TABLE {table}")
     # Rows DuckDB could not parse, in every table: rejected records.
@@ -103,41 +94,50 @@ def _uspto_join(con: duckdb.DuckDBPyConnection, tables: dict[str, str], limit: i
     )
 
 
-def _aggregate(con: duckdb.DuckDBPyConnection, limit: int | None, bar: tqdm, sizes: dict[str, int]) -> None:
-    """The table `uspto_case` (the case files, at most `limit`) and one aggregate per side table, by `serial_no`.
+# The case files with their aggregates, in case-file order.
+_JOIN = """CREATE TABLE raw_t AS
+    SELECT {case_file} AS source_file,
+           'row ' || (c.rn + 1) || ' (' || c.serial_no || ')' AS locator,
+           c.serial_no AS application_number, c.filing_dt AS filing_date,
+           coalesce(cls.codes, []) AS class_codes, coalesce(gs.gs, []) AS goods_services,
+           coalesce(own.owners, []) AS owners, NULL::VARCHAR AS error, NULL::VARCHAR AS detail
+    FROM (SELECT rowid AS rn, serial_no, filing_dt FROM uspto_case) c
+    LEFT JOIN uspto_cls cls USING (serial_no) LEFT JOIN uspto_own own USING (serial_no)
+    LEFT JOIN uspto_gs gs USING (serial_no)
+    ORDER BY c.rn"""
+
+
+def _aggregates(limit: int | None) -> dict[str, str]:
+    """The SQL of the table `uspto_case` (the case files, at most `limit`) and of one aggregate per side table, by
+    `serial_no`, keyed by the table each reads.
 
     Each CSV is scanned once (its unparsable lines are collected in `reject_errors`). `n_rows` counts every row of a
     `serial_no`, used or not (owners without a name, statements other than goods/services), for the orphans.
     """
-    con.execute(f"CREATE TABLE uspto_case AS SELECT serial_no, filing_dt FROM case_file{limit_clause(limit)}")
-    bar.update(sizes["case_file"])
-    con.execute(
-        """CREATE TABLE uspto_cls AS SELECT serial_no, count(*) AS n_rows, list_sort(list(intl_class_cd)) AS codes
-        FROM intl_class GROUP BY serial_no"""
-    )
-    bar.update(sizes["intl_class"])
-    con.execute(  # the applicants at filing: the owners of the lowest party-type group (10-19, else 20-29, ...)
-        """CREATE TABLE uspto_own AS
-        SELECT serial_no, n_rows, list_transform(list_sort(list_filter(owners, lambda o: o.grp = first_grp)),
-                                                 lambda o: {'id': NULL::VARCHAR, 'name': o.name}) AS owners
-        FROM (SELECT serial_no, count(*) AS n_rows, min(grp) FILTER (WHERE own_name IS NOT NULL) AS first_grp,
-                     list({'grp': grp, 'name': own_name}) FILTER (WHERE own_name IS NOT NULL) AS owners
-              FROM (SELECT serial_no, coalesce(try_cast(own_type_cd AS INTEGER) // 10, 99) AS grp, own_name
-                    FROM owner)
-              GROUP BY serial_no)"""
-    )
-    bar.update(sizes["owner"])
-    con.execute(  # goods/services statements (type GSnnnx: class nnn), in English
-        """CREATE TABLE uspto_gs AS
-        SELECT serial_no, n_rows,
-               list_transform(list_sort(gs),
-                              lambda s: {'code': substr(s.type, 3, 3), 'text': s.text, 'lang': 'en'}) AS gs
-        FROM (SELECT serial_no, count(*) AS n_rows,
-                     list({'type': statement_type_cd, 'text': statement_text})
-                         FILTER (WHERE regexp_full_match(statement_type_cd, 'GS[0-9]{4}')) AS gs
-              FROM statement GROUP BY serial_no)"""
-    )
-    bar.update(sizes["statement"])
+    return {
+        "case_file": f"CREATE TABLE uspto_case AS SELECT serial_no, filing_dt FROM case_file{limit_clause(limit)}",
+        "intl_class": """CREATE TABLE uspto_cls AS
+            SELECT serial_no, count(*) AS n_rows, list_sort(list(intl_class_cd)) AS codes
+            FROM intl_class GROUP BY serial_no""",
+        # the applicants at filing: the owners of the lowest party-type group (10-19, else 20-29, ...)
+        "owner": """CREATE TABLE uspto_own AS
+            SELECT serial_no, n_rows, list_transform(list_sort(list_filter(owners, lambda o: o.grp = first_grp)),
+                                                     lambda o: {'id': NULL::VARCHAR, 'name': o.name}) AS owners
+            FROM (SELECT serial_no, count(*) AS n_rows, min(grp) FILTER (WHERE own_name IS NOT NULL) AS first_grp,
+                         list({'grp': grp, 'name': own_name}) FILTER (WHERE own_name IS NOT NULL) AS owners
+                  FROM (SELECT serial_no, coalesce(try_cast(own_type_cd AS INTEGER) // 10, 99) AS grp, own_name
+                        FROM owner)
+                  GROUP BY serial_no)""",
+        # goods/services statements (type GSnnnx: class nnn), in English
+        "statement": """CREATE TABLE uspto_gs AS
+            SELECT serial_no, n_rows,
+                   list_transform(list_sort(gs),
+                                  lambda s: {'code': substr(s.type, 3, 3), 'text': s.text, 'lang': 'en'}) AS gs
+            FROM (SELECT serial_no, count(*) AS n_rows,
+                         list({'type': statement_type_cd, 'text': statement_text})
+                             FILTER (WHERE regexp_full_match(statement_type_cd, 'GS[0-9]{4}')) AS gs
+                  FROM statement GROUP BY serial_no)""",
+    }
 
 
 def _orphan_rejects(con: duckdb.DuckDBPyConnection, tables: dict[str, str], limit: int | None) -> None:

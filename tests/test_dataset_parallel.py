@@ -59,16 +59,24 @@ def test_two_workers_same_dataset_and_rejects(tmp_path, monkeypatch, source, inp
     assert got["two"][1] > 10 and got["two"][2]  # records read, some rejected
 
 
-def test_plan_keeps_member_runs_and_rejects_in_order(tmp_path, monkeypatch):
-    monkeypatch.setattr(parallel, "MIN_TASK_BYTES", 1 << 30)  # one task per input path
+def test_plan_slices_cover_every_member_once_in_order(tmp_path, monkeypatch):
+    """The plan reads sizes only; the slices the workers list are the archive's members in name order, each once,
+    with an unsafe member as its reject in its place and non-XML members skipped."""
+    monkeypatch.setattr(parallel, "MIN_TASK_BYTES", 1)
     path = tmp_path / "mixed.zip"
+    names = [f"m{i:02d}.xml" for i in range(23)] + ["../bad.xml", "d.txt"]
     with zipfile.ZipFile(path, "w") as zf:
-        for name in ("a.xml", "b.xml", "../bad.xml", "c.xml", "d.txt", "e.xml"):
+        for name in names:
             zf.writestr(name, "<x/>")
-    (task,) = parallel.plan_tasks("euipo", [path], 2)
-    kinds = [(e[0], *e[2:]) if e[0] == "members" else (e[0],) for e in task.entries]
-    assert kinds == [("reject",), ("members", "a.xml", "e.xml")]  # "../bad.xml" sorts first; d.txt is skipped
-    assert task.size == 4 * len("<x/>")
+    tasks = parallel.plan_tasks("euipo", [path, tmp_path / "missing.zip"], 2)
+    slices = [t for t in tasks if t.entries[0][1] == str(path)]
+    assert len(slices) > 2 and sum(t.size for t in slices) == path.stat().st_size
+    members = [info.filename for t in slices for _, info in parallel.zip_slice(*t.entries[0][1:])]
+    assert members == sorted(names)
+    records = [r for t in slices for r in parallel._task_records(t, "euipo", None)]  # "<x/>" holds no trade mark
+    assert [(r["source_file"], r["error"]) for r in records] == [(f"{path}!../bad.xml", "unsafe_archive_member")]
+    (missing,) = [t for t in tasks if t.entries[0][1] != str(path)]
+    assert [r["error"] for r in parallel._task_records(missing, "euipo", None)] == ["unreadable_file"]
 
 
 def test_workers_must_be_positive(tmp_path):

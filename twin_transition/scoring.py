@@ -164,48 +164,80 @@ def score_texts(
     initialised): on GPUs, score in one process per GPU.
     """
     on_cpu = all(_device_type(clf) == "cpu" for clf in classifiers.values())
-    # One process with torch's threads on every core by default: on 2 idle cores it scored 1,200 texts in 11.4 s,
-    # two single-threaded worker processes in 14.8 s (bench/twin_scoring.py).
+    # One process with torch's threads on every core by default: see README "Scaling out" for the measured 1 vs 2.
     workers = min(num_proc or 1, -(-len(texts) // batch_size))
     if workers > 1 and not on_cpu:
         logger.warning("Scoring in one process: the classifiers are on a GPU (num_proc=%d asked).", workers)
         workers = 1
+    order = _length_order([len(text) for text in texts], workers)  # batches of like lengths pad less
+    ordered = [texts[i] for i in order]
     if workers <= 1:
-        return {
+        probs = {
             label: np.concatenate(
                 [
-                    np.asarray(clf.item_proba(list(texts[start : start + batch_size])), dtype=np.float32)
-                    for start in tqdm(range(0, len(texts), batch_size), desc=f"scoring {label}", unit="batch")
+                    np.asarray(clf.item_proba(ordered[start : start + batch_size]), dtype=np.float32)
+                    for start in tqdm(range(0, len(ordered), batch_size), desc=f"scoring {label}", unit="batch")
                 ]
                 or [np.empty(0, dtype=np.float32)]
             )
             for label, clf in classifiers.items()
         }
-    table = Dataset.from_dict({"text": list(texts)})
-    scored = table.map(
-        _score_batch,
-        batched=True,
-        batch_size=batch_size,
-        num_proc=workers,
-        input_columns="text",
-        remove_columns="text",
-        fn_kwargs={
-            "classifiers": dict(classifiers),
-            "threads": max(1, (os.cpu_count() or 1) // workers),
-            "parent": os.getpid(),
-        },
-        new_fingerprint=f"twin-scores-{os.getpid()}-{id(texts)}",  # the models are not hashed: nothing is reused
-        desc=f"scoring ({workers} processes)",
-    )
+    else:
+        probs = _score_in_processes(ordered, classifiers, batch_size, workers)
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = np.arange(len(order))
+    return {label: values[inverse] for label, values in probs.items()}
+
+
+def _length_order(lengths: Sequence[int], workers: int) -> list[int]:
+    """Indices sorted by length, then dealt round-robin into `workers` contiguous shards (`datasets.map` splits
+    contiguously), so every worker gets a like share of short and long texts and each batch texts of like length."""
+    by_length = sorted(range(len(lengths)), key=lengths.__getitem__)
+    return [i for worker in range(workers) for i in by_length[worker::workers]]
+
+
+def _score_in_processes(
+    texts: list[str], classifiers: Mapping[str, ItemModel], batch_size: int, workers: int
+) -> dict[str, np.ndarray]:
+    """`datasets.map(num_proc=workers)` over `texts`. Forked workers inherit the classifiers (registered in
+    `_INHERITED` for the call's duration) instead of unpickling ~90 MB per model from the parent."""
+    import multiprocess
+
+    inherit = multiprocess.get_start_method(allow_none=False) == "fork"
+    key = f"{os.getpid()}-{id(classifiers)}"
+    if inherit:
+        _INHERITED[key] = dict(classifiers)
+    try:
+        scored = Dataset.from_dict({"text": texts}).map(
+            _score_batch,
+            batched=True,
+            batch_size=batch_size,
+            num_proc=workers,
+            input_columns="text",
+            remove_columns="text",
+            fn_kwargs={
+                "classifiers": key if inherit else dict(classifiers),
+                "threads": max(1, (os.cpu_count() or 1) // workers),
+                "parent": os.getpid(),
+            },
+            new_fingerprint=f"twin-scores-{key}-{len(texts)}",  # the models are not hashed: nothing is reused
+            desc=f"scoring ({workers} processes)",
+        )
+    finally:
+        _INHERITED.pop(key, None)
     return {label: np.asarray(scored[f"{label}_prob"], dtype=np.float32) for label in classifiers}
 
 
-def _score_batch(texts: list[str], classifiers: Mapping[str, ItemModel], threads: int, parent: int) -> dict:
+_INHERITED: dict[str, dict[str, ItemModel]] = {}
+
+
+def _score_batch(texts: list[str], classifiers: Mapping[str, ItemModel] | str, threads: int, parent: int) -> dict:
     if os.getpid() != parent:  # a worker: its share of the cores
         import torch
 
         torch.set_num_threads(threads)
-    return {f"{label}_prob": np.asarray(clf.item_proba(texts), dtype=np.float32) for label, clf in classifiers.items()}
+    models = _INHERITED[classifiers] if isinstance(classifiers, str) else classifiers
+    return {f"{label}_prob": np.asarray(clf.item_proba(texts), dtype=np.float32) for label, clf in models.items()}
 
 
 def _device_type(classifier: ItemModel) -> str:
