@@ -1,11 +1,12 @@
 """Parallel reading: the Python readers (`readers.py`) fanned out over worker processes, records staged as Parquet.
 
-The inputs are cut into tasks, in input order: for the XML sources, runs of consecutive files or zip members of
-one input path of about `task_bytes` each; for JSONL, one task per input path. Each worker runs the existing
-per-file reader on its task and writes the raw records to its own Parquet part, in bounded batches. The parent
+The inputs are cut into tasks, in input order, from their sizes on disk alone: for the XML sources, runs of
+consecutive files of one input path and slices of each zip archive's members (listed by the worker that reads them),
+of about the same bytes each; for JSONL, one task per input path. Each worker runs the existing per-file reader on
+its task and writes the raw records to its own Parquet part, in bounded batches. The parent
 inserts the parts into `raw_t` in task order (whatever order they finish in) and deletes them, so `raw_t`, the
 dataset and the rejects are identical for any number of workers, and memory stays bounded: one batch per worker,
-one part at a time in the parent. The bar counts input bytes (hence the ETA) and shows records/s.
+one part at a time in the parent. The bar counts input bytes on disk (hence the ETA) and shows records/s.
 
 The parent checks the inputs as the sequential reader does (`input_checks`), from each task's counts, in task order:
 the same rejects, and under `strict` the same `InputError` at the same input, for any number of workers.
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MAX_TASK_BYTES = 64 << 20  # input bytes per task, at most (a task is the unit of work of one worker)
+MAX_TASK_BYTES = 64 << 20  # input bytes on disk per task, at most (a task is the unit of work of one worker)
 MIN_TASK_BYTES = 256 << 10  # ... and at least (tiny inputs: few tasks)
 SPAWN_MIN_BYTES = 16 << 20  # smaller inputs are read in this process (spawning workers takes seconds)
 TASKS_PER_WORKER = 8  # aim for at least this many tasks per worker (an even finish)
@@ -93,7 +94,7 @@ def plan_tasks(source: str, paths: list[Path], workers: int) -> list[Task]:
     tasks: list[Task] = []
     for i, listing in enumerate(files):
         for file, size in listing:
-            if file.suffix.lower() == ".zip":
+            if file.suffix.lower() == ".zip" and file.is_file():  # (a missing one: its reader says so)
                 n = max(1, -(-size // target))
                 for k in range(n):
                     size_k = size * (k + 1) // n - size * k // n

@@ -76,7 +76,8 @@ def test_plan_slices_cover_every_member_once_in_order(tmp_path, monkeypatch):
     records = [r for t in slices for r in parallel._task_records(t, "euipo", None)]  # "<x/>" holds no trade mark
     assert [(r["source_file"], r["error"]) for r in records] == [(f"{path}!../bad.xml", "unsafe_archive_member")]
     (missing,) = [t for t in tasks if t.entries[0][1] != str(path)]
-    assert [r["error"] for r in parallel._task_records(missing, "euipo", None)] == ["unreadable_file"]
+    ((error, detail),) = [(r["error"], r["detail"]) for r in parallel._task_records(missing, "euipo", None)]
+    assert error == "unreadable_file" and detail.startswith("no such file or folder; check the --input path")
 
 
 def test_workers_must_be_positive(tmp_path):

@@ -196,6 +196,9 @@ def _length_order(lengths: Sequence[int], workers: int) -> list[int]:
     return [i for worker in range(workers) for i in by_length[worker::workers]]
 
 
+_INHERITED: dict[str, dict[str, ItemModel]] = {}  # classifiers for forked workers, by call (`_score_in_processes`)
+
+
 def _score_in_processes(
     texts: list[str], classifiers: Mapping[str, ItemModel], batch_size: int, workers: int
 ) -> dict[str, np.ndarray]:
@@ -226,9 +229,6 @@ def _score_in_processes(
     finally:
         _INHERITED.pop(key, None)
     return {label: np.asarray(scored[f"{label}_prob"], dtype=np.float32) for label in classifiers}
-
-
-_INHERITED: dict[str, dict[str, ItemModel]] = {}
 
 
 def _score_batch(texts: list[str], classifiers: Mapping[str, ItemModel] | str, threads: int, parent: int) -> dict:
