@@ -50,6 +50,14 @@ def broadcast_from_main(value: T) -> T:
     return box[0]
 
 
+def leave_process_group() -> None:
+    """Destroy the process group, once every process is past its last collective (`broadcast_from_main` of the
+    results). Without it the interpreter exits with the group's threads alive, and rank 0 sometimes aborted there
+    ("terminate called without an active exception", SIGABRT): the launcher failed a run that had finished."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def per_process_batch(global_batch: int, world_size: int) -> int:
     """The per-process share of `global_batch`; a ValueError that says what to change when it does not divide."""
     if world_size < 1 or global_batch % world_size:

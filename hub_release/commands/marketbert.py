@@ -32,7 +32,7 @@ def train(
 
     configure_client_env()
     from hub_release.stages import marketbert_overrides
-    from marketbert.distributed import is_main_process
+    from marketbert.distributed import is_main_process, leave_process_group
     from marketbert.train import train_marketbert
 
     settings = marketbert_overrides(cfg)
@@ -40,7 +40,9 @@ def train(
         settings.update(push_to_hub=True, hub_model_id=push_to)
     dataset = given_or(dataset, cfg.repo_id(cfg.dataset.name))
     results = train_marketbert(dataset, cfg.marketbert.preset, output_dir, overrides=settings)
-    if not is_main_process():  # under torchrun / accelerate launch, rank 0 reports
+    main_process = is_main_process()
+    leave_process_group()  # under torchrun / accelerate launch: every process has the results by now
+    if not main_process:  # under torchrun / accelerate launch, rank 0 reports
         return
     best = results["next_filing"]["classes"]["all"]["marketbert"]
     typer.echo(
