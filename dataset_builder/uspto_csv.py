@@ -69,18 +69,11 @@ def uspto_csv_raw(con: duckdb.DuckDBPyConnection, inputs: list[Path], limit: int
 def _uspto_join(con: duckdb.DuckDBPyConnection, tables: dict[str, str], limit: int | None) -> None:
     """`raw_t` from the views of the USPTO tables (`tables`: their files): case files, then rejected rows."""
     sizes = {name: Path(path).stat().st_size for name, path in tables.items()}
-    sql = _aggregates(limit) | {"join": _JOIN.format(case_file=lit(tables["case_file"]))}
-    weights = sizes | {"join": sizes["statement"]}  # the join moves the statements' texts again
-    run_steps(
-        con,
-        [
-            *((f"{name}" + (".csv" if name in tables else ""), functools.partial(con.execute, q), weights[name])
-              for name, q in sql.items()),
-            ("orphan rows", functools.partial(_orphan_rejects, con, tables, limit), sizes["case_file"] / 4),
-        ],
-        desc="Reading USPTO tables",
-        rate=(sum(sizes.values()) / 1e6, "MB"),
-    )  # fmt: skip
+    steps = [(f"{name}.csv", functools.partial(con.execute, q), sizes[name]) for name, q in _aggregates(limit).items()]
+    join = _JOIN.format(case_file=lit(tables["case_file"]))
+    steps.append(("join", functools.partial(con.execute, join), sizes["statement"]))  # moves the texts again
+    steps.append(("orphan rows", functools.partial(_orphan_rejects, con, tables, limit), sizes["case_file"] / 4))
+    run_steps(con, steps, desc="Reading USPTO tables", rate=(sum(sizes.values()) / 1e6, "MB"))
     for table in ("uspto_case", *_SIDE.values()):
         con.execute(f"DROP TABLE {table}")
     # Rows DuckDB could not parse, in every table: rejected records.
